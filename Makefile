@@ -1,0 +1,33 @@
+# Every target works on a fresh clone: it makes .venv and installs what it needs.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: test demo bench typecheck unit clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# Unit tests (which include the type-level tests in typings/), then mypy --strict over everything.
+test: $(STAMP)
+	$(PY) -m pytest -q
+	$(PY) -m mypy
+
+unit: $(STAMP)
+	$(PY) -m pytest -q tests
+
+typecheck: $(STAMP)
+	$(PY) -m mypy
+
+demo: $(STAMP)
+	$(PY) examples/demo.py
+
+bench: $(STAMP)
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .hypothesis

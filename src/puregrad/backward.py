@@ -1,0 +1,281 @@
+"""`backward`: the one pure reverse sweep, and `Gradients`, the immutable mapping it returns."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, TypeVar, final, overload
+
+import attrs
+import numpy as np
+from numpy.typing import NDArray
+
+from puregrad.config import Config, resolve_config, using_config
+from puregrad.node import D, Node, _leaf
+from puregrad.op import Array, Call, Output
+from puregrad.ops.arithmetic import Cast
+from puregrad.ops.shape import SumTo
+
+__all__ = ["Gradients", "backward"]
+
+T = TypeVar("T")
+
+Seed = NDArray[Any] | float | np.generic
+"""An upstream gradient for one output: an array of exactly its shape (or a scalar for a 0-d
+output); it is copied and cast to the output's dtype."""
+
+
+@final
+@attrs.frozen(eq=False, repr=False)
+class Gradients(Mapping[Node[Any], Node[Any]]):
+    """What `backward` returns: an immutable mapping from a node to its gradient.
+
+    Keys are compared by identity. `grads[x]` has the shape and dtype of `x`, and raises
+    `KeyError` naming `x` when `x` has no gradient here; `grads.get(x)` gives None instead.
+    """
+
+    _grads: Mapping[Node[Any], Node[Any]]
+
+    def __getitem__(self, node: Node[D]) -> Node[D]:
+        try:
+            return self._grads[node]
+        except KeyError:
+            raise KeyError(
+                f"no gradient for {node!r}: it is not a variable that the differentiated "
+                "outputs depend on (intermediate nodes are kept with retain_grad=True)"
+            ) from None
+
+    @overload
+    def get(self, node: Node[D], /) -> Node[D] | None: ...
+    @overload
+    def get(self, node: Node[D], default: T, /) -> Node[D] | T: ...
+    def get(self, node: Node[Any], default: object = None, /) -> object:
+        return self._grads.get(node, default)
+
+    def __contains__(self, node: object) -> bool:
+        return node in self._grads
+
+    def __iter__(self) -> Iterator[Node[Any]]:
+        return iter(self._grads)
+
+    def __len__(self) -> int:
+        return len(self._grads)
+
+    def __repr__(self) -> str:
+        entries = ", ".join(f"{k!r}: {v.value!r}" for k, v in self._grads.items())
+        return f"Gradients({{{entries}}})"
+
+
+def backward(
+    graph: Node[Any] | Sequence[Node[Any]],
+    config: Config | None = None,
+    *,
+    seed: Seed | Sequence[Seed] | None = None,
+) -> Gradients:
+    """Differentiate `graph` (one output node, or several) with respect to everything in it.
+
+    A pure function: it changes no node and depends only on its arguments.
+
+    Args:
+        graph: the output node, or a sequence of them.
+        config: `retain_grad` and `create_graph` steer the sweep (None: the active config).
+        seed: the upstream gradient, one per output (a sequence for several outputs); by
+            default ones of each output's shape.
+
+    Returns:
+        `Gradients`: with `retain_grad=False`, the gradients of the `variable` leaves the
+        outputs depend on; with True, of every node on a path to them, outputs included.
+        With `create_graph=True` the gradients carry their own graph.
+
+    Raises:
+        TypeError: `graph` is not a node or a sequence of nodes.
+        ValueError: no output requires grad, or a seed has the wrong shape.
+
+    >>> import puregrad as pg
+    >>> x = pg.variable(3.0)
+    >>> pg.backward(x * x)[x]
+    Node(6., constant)
+    """
+    cfg = resolve_config(config)
+    outputs = _outputs(graph)
+    seeds = _seeds(outputs, seed)
+    if not any(o.requires_grad for o in outputs):
+        raise ValueError(
+            "backward: no output requires grad (computed under no_grad, or from constants only)"
+        )
+    if cfg.create_graph:
+        with using_config(attrs.evolve(cfg, enable_backprop=True)):
+            grads = _sweep(outputs, [_leaf(s, None, False) for s in seeds], cfg.retain_grad, True)
+    else:
+        grads = _sweep(outputs, seeds, cfg.retain_grad, False)
+    return Gradients({node: _as_gradient(g, node) for node, g in grads.items()})
+
+
+def _sweep(
+    outputs: tuple[Node[Any], ...], seeds: Sequence[Array], retain: bool, graph_mode: bool
+) -> dict[Node[Any], Array]:
+    """Reverse accumulation over the graph below `outputs`, without recursion.
+
+    First every node that requires grad on a path to the outputs is found, counting the op
+    inputs that consume it. Then an op runs once the gradients of all its outputs are
+    complete (every consumer has run), so each gradient is summed before it is used and,
+    without `retain`, dropped right after, keeping only the leaves' gradients.
+    """
+    consumers: dict[Node[Any], int] = {}
+    waiting: dict[Call, int] = {}  # a multi-output call -> its outputs not yet complete
+    stack = [o for o in outputs if o.requires_grad]
+    for o in stack:
+        consumers[o] = 0
+    while stack:
+        node = stack.pop()
+        origin = node.origin
+        if origin is None:
+            continue
+        if type(origin) is Output:
+            if origin.call in waiting:  # a sibling already counted the shared inputs
+                waiting[origin.call] += 1
+                continue
+            waiting[origin.call] = 1
+        for x in node.inputs:
+            if type(x) is Node and x.requires_grad:
+                if x in consumers:
+                    consumers[x] += 1
+                else:
+                    consumers[x] = 1
+                    stack.append(x)
+
+    grads: dict[Node[Any], Array] = {}
+    for o, s in zip(outputs, seeds):
+        if o.requires_grad:
+            grads[o] = grads[o] + s if o in grads else s
+
+    slots: dict[Call, list[Array | None]] = {}  # the complete gradients of a call's outputs
+    ready: list[Node[Any]] = []
+
+    def complete(node: Node[Any]) -> None:
+        """Every consumer of `node` has run: its gradient is final."""
+        origin = node.origin
+        if origin is None:
+            return
+        if type(origin) is Output:
+            call = origin.call
+            slot = slots.get(call)
+            if slot is None:
+                slot = slots[call] = [None] * len(call.shapes)
+            slot[origin.index] = grads.get(node) if retain else grads.pop(node, None)
+            waiting[call] -= 1
+            if waiting[call] == 0:
+                ready.append(node)
+        else:
+            ready.append(node)
+
+    for o in outputs:
+        if o.requires_grad and consumers[o] == 0:
+            consumers[o] = -1  # an output listed twice completes once
+            complete(o)
+
+    while ready:
+        node = ready.pop()
+        origin = node.origin
+        inputs = node.inputs
+        xs = inputs if graph_mode else tuple(x.value if type(x) is Node else x for x in inputs)
+        # Locals are dropped as soon as they are used, so a consumed gradient is freed at once.
+        if type(origin) is Output:
+            gys = slots.pop(origin.call)
+            live = any(g is not None for g in gys)
+            rule_args: tuple[Any, ...] = (_fill(gys, origin.call, graph_mode), xs)
+            del gys
+        else:
+            gy = grads.get(node) if retain else grads.pop(node, None)
+            live = gy is not None
+            rule_args = (gy, xs, node if graph_mode else node.value)
+            del gy
+        del node
+        for i, x in enumerate(inputs):
+            if type(x) is not Node or not x.requires_grad:
+                continue
+            if live:
+                gx = origin.vjp(i, *rule_args)  # type: ignore[union-attr]  # origin is set on every non-leaf
+                if gx is not None:
+                    gx = _fit(gx, x.value)
+                    previous = grads.get(x)
+                    grads[x] = gx if previous is None else previous + gx
+                    del gx, previous
+            consumers[x] -= 1
+            if consumers[x] == 0:
+                complete(x)
+        del rule_args
+    return grads
+
+
+def _fill(gys: list[Array | None], call: Call, graph_mode: bool) -> tuple[Array, ...]:
+    """The gradients of a call's outputs, zeros standing in for those not differentiated."""
+    filled: list[Array] = []
+    for g, shape, dtype in zip(gys, call.shapes, call.dtypes):
+        if g is None:
+            zeros = np.zeros(shape, dtype)
+            g = _leaf(zeros, None, False) if graph_mode else zeros
+        filled.append(g)
+    return tuple(filled)
+
+
+def _fit(gx: Array, x: NDArray[Any]) -> Array:
+    """A rule's gradient summed back to the input's shape and cast to its dtype: the one
+    place where broadcasting and type promotion are undone."""
+    if gx.shape != x.shape:
+        gx = SumTo(x.shape)(gx)
+    if gx.dtype != x.dtype:
+        gx = Cast(x.dtype)(gx)
+    return gx
+
+
+def _as_gradient(g: Array, node: Node[Any]) -> Node[Any]:
+    if type(g) is Node:
+        return g
+    array = np.asarray(g)
+    array.flags.writeable = False  # the engine's own array (or a view of a read-only one)
+    return _leaf(array, None, False)
+
+
+def _outputs(graph: object) -> tuple[Node[Any], ...]:
+    if type(graph) is Node:
+        return (graph,)
+    if isinstance(graph, Sequence) and not isinstance(graph, str):
+        outputs = tuple(graph)
+        if not outputs:
+            raise ValueError("backward: graph is an empty sequence")
+        for o in outputs:
+            if type(o) is not Node:
+                raise TypeError(
+                    f"backward: graph must be a Node or a sequence of Nodes, got a "
+                    f"{type(o).__name__} in the sequence"
+                )
+        return outputs
+    raise TypeError(f"backward: graph must be a Node or a sequence of Nodes, got {type(graph).__name__}")
+
+
+def _seeds(outputs: tuple[Node[Any], ...], seed: object) -> list[NDArray[Any]]:
+    if seed is None:
+        return [np.ones(o.shape, o.dtype) for o in outputs]
+    if len(outputs) == 1 and not isinstance(seed, (list, tuple)):
+        given: Sequence[object] = (seed,)
+    elif isinstance(seed, (list, tuple)):
+        given = seed
+        if len(given) != len(outputs):
+            raise ValueError(
+                f"backward: {len(given)} seeds for {len(outputs)} outputs"
+            )
+    else:
+        raise TypeError(
+            f"backward: seed must be a sequence of {len(outputs)} arrays, one per output, "
+            f"got {type(seed).__name__}"
+        )
+    seeds = []
+    for o, s in zip(outputs, given):
+        if not isinstance(s, (np.ndarray, int, float, np.generic)) or isinstance(s, bool):
+            raise TypeError(f"backward: a seed must be an ndarray or a scalar, got {type(s).__name__}")
+        if np.shape(s) != o.shape:
+            raise ValueError(
+                f"backward: seed of shape {np.shape(s)} for an output of shape {o.shape}"
+            )
+        seeds.append(np.array(s, dtype=o.dtype))
+    return seeds

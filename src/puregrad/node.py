@@ -1,0 +1,301 @@
+"""`Node`: one immutable value in a computation graph, and the leaves `variable` and `constant`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeAlias, TypeVar, final, overload
+
+import attrs
+import numpy as np
+from numpy.typing import NDArray
+
+if TYPE_CHECKING:
+    from puregrad.op import Origin
+
+__all__ = ["D", "F", "Input", "Node", "Operand", "Scalar", "constant", "shape_of", "variable"]
+
+D = TypeVar("D", bound=np.generic)
+"""The numpy scalar type of a node's value (`np.float64`, `np.float32`, `np.int64`, ...)."""
+F = TypeVar("F", bound=np.floating[Any])
+"""A floating scalar type: what a `variable` (and so every gradient) holds."""
+
+Scalar: TypeAlias = bool | int | float | complex | np.generic
+"""A Python or numpy scalar. As an op's operand it is kept as it is, so numpy's own promotion
+rules apply (a Python float next to a float32 node stays float32)."""
+
+_ALLOWED_KINDS: Final = frozenset("biufc")
+
+
+@final
+@attrs.frozen(eq=False, weakref_slot=True, repr=False)
+class Node(Generic[D]):
+    """One value in a computation graph: a read-only array and how it was made.
+
+    Make leaves with `variable` (gradients flow to it) and `constant` (they do not); ops make
+    the rest. Nodes compare and hash by identity. Nothing in a node can change after it is
+    built, and a node refers only to its inputs, never to its consumers, so a graph is freed
+    by reference counting alone as soon as its last node is dropped.
+
+    Attributes:
+        value: the array, never writable.
+        name: an optional label, shown in `repr` and in graph pictures.
+        requires_grad: whether gradients flow back through this node.
+        origin: the op application that made it, or None for a leaf.
+        inputs: the op's operands: nodes, or scalars kept as given.
+        generation: 0 for leaves, else 1 + the largest generation among the inputs.
+    """
+
+    value: NDArray[D] = attrs.field()
+    name: str | None = None
+    requires_grad: bool = False
+    origin: Origin | None = None
+    inputs: tuple[Input, ...] = ()
+    generation: int = 0
+
+    @value.validator
+    def _check_value(self, _: object, value: object) -> None:
+        if type(value) is not np.ndarray:
+            raise TypeError(f"Node value must be a numpy.ndarray, got {type(value).__name__}")
+        if value.flags.writeable:
+            raise ValueError("Node value must be read-only; use puregrad.variable or constant")
+
+    # Array-like properties ----------------------------------------------------------------
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.value.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.value.ndim
+
+    @property
+    def size(self) -> int:
+        return self.value.size
+
+    @property
+    def dtype(self) -> np.dtype[D]:
+        return self.value.dtype
+
+    def __len__(self) -> int:
+        if self.value.ndim == 0:
+            raise TypeError("len() of a 0-d node")
+        return len(self.value)
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.value, separator=", ", prefix="Node(", threshold=20)
+        parts = [body]
+        if self.name is not None:
+            parts.append(f"name={self.name!r}")
+        if self.origin is not None:
+            parts.append(f"op={self.origin.name}")
+        elif self.requires_grad:
+            parts.append("variable")
+        else:
+            parts.append("constant")
+        if self.value.dtype != np.float64:
+            parts.append(f"dtype={self.value.dtype}")
+        return f"Node({', '.join(parts)})"
+
+    # Operators: each is the op of the same name, with the node on either side --------------
+
+    def __add__(self, other: Operand[D]) -> Node[D]:
+        return _arithmetic.add(self, other)
+
+    def __radd__(self, other: Operand[D]) -> Node[D]:
+        return _arithmetic.add(other, self)
+
+    def __sub__(self, other: Operand[D]) -> Node[D]:
+        return _arithmetic.sub(self, other)
+
+    def __rsub__(self, other: Operand[D]) -> Node[D]:
+        return _arithmetic.sub(other, self)
+
+    def __mul__(self, other: Operand[D]) -> Node[D]:
+        return _arithmetic.mul(self, other)
+
+    def __rmul__(self, other: Operand[D]) -> Node[D]:
+        return _arithmetic.mul(other, self)
+
+    def __truediv__(self, other: Operand[D]) -> Node[D]:
+        return _arithmetic.div(self, other)
+
+    def __rtruediv__(self, other: Operand[D]) -> Node[D]:
+        return _arithmetic.div(other, self)
+
+    def __pow__(self, other: Operand[D]) -> Node[D]:
+        return _arithmetic.power(self, other)
+
+    def __rpow__(self, other: Operand[D]) -> Node[D]:
+        return _arithmetic.power(other, self)
+
+    def __neg__(self) -> Node[D]:
+        return _arithmetic.neg(self)
+
+    def __pos__(self) -> Node[D]:
+        return self
+
+    # numpy interop: ndarray on the left, ufuncs and functions applied to a node -------------
+
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        return _interop.array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(
+        self, func: Any, types: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        return _interop.array_function(func, args, kwargs)
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> NDArray[Any]:
+        # Converting to a plain array would silently cut the graph, so it is refused for a
+        # node that gradients flow through; `.value` says it on purpose.
+        if self.requires_grad:
+            raise TypeError(
+                "cannot convert a node that requires grad to a numpy array (it would drop "
+                "the graph); use node.value"
+            )
+        if copy:
+            return np.array(self.value, dtype=dtype)
+        return self.value if dtype is None else self.value.astype(dtype, copy=False)
+
+
+Operand: TypeAlias = Node[D] | NDArray[D] | D | float
+"""What an op takes where a value of dtype `D` goes: a node, an array, or a scalar."""
+
+Input: TypeAlias = Node[Any] | NDArray[Any] | Scalar
+"""An op's recorded operand: a node, a read-only constant array, or a scalar kept as given."""
+
+
+def shape_of(x: object) -> tuple[int, ...]:
+    """The shape of a node, an array or a scalar (what a VJP rule may receive)."""
+    if type(x) is Node:
+        return x.value.shape
+    shape: tuple[int, ...] = np.shape(x)  # type: ignore[call-overload]  # an array or a scalar
+    return shape
+
+
+def _new_node(
+    value: NDArray[Any], origin: Origin, inputs: tuple[Input, ...], generation: int
+) -> Node[Any]:
+    """The op results' constructor: `value` is the op's own read-only output, so it skips
+    `__init__`'s validation (it is on the hot path of every op)."""
+    node: Node[Any] = object.__new__(Node)
+    _set_value(node, value)
+    _set_name(node, None)
+    _set_requires_grad(node, True)
+    _set_origin(node, origin)
+    _set_inputs(node, inputs)
+    _set_generation(node, generation)
+    return node
+
+
+def _leaf(value: NDArray[Any], name: str | None, requires_grad: bool) -> Node[Any]:
+    node: Node[Any] = object.__new__(Node)
+    _set_value(node, value)
+    _set_name(node, name)
+    _set_requires_grad(node, requires_grad)
+    _set_origin(node, None)
+    _set_inputs(node, ())
+    _set_generation(node, 0)
+    return node
+
+
+# The slots' own setters bypass the frozen __setattr__; only this module's constructors use them.
+_set_value: Final = Node.__dict__["value"].__set__
+_set_name: Final = Node.__dict__["name"].__set__
+_set_requires_grad: Final = Node.__dict__["requires_grad"].__set__
+_set_origin: Final = Node.__dict__["origin"].__set__
+_set_inputs: Final = Node.__dict__["inputs"].__set__
+_set_generation: Final = Node.__dict__["generation"].__set__
+
+
+def read_only_memory(base: object) -> bool:
+    """Whether nobody can write the memory of `base`: it, and every array it views, is a
+    read-only ndarray (or immutable bytes)."""
+    while isinstance(base, np.ndarray):
+        if base.flags.writeable:
+            return False
+        base = base.base
+    return base is None or isinstance(base, bytes)
+
+
+def as_array(data: object, who: str) -> NDArray[Any]:
+    """`data` as a read-only ndarray, copied once if anyone could still write it.
+
+    Accepts an ndarray or a Python/numpy scalar of bool, integer, floating or complex type.
+    """
+    if isinstance(data, np.ndarray):
+        array: NDArray[Any] = data
+    elif isinstance(data, (bool, int, float, complex, np.generic)):
+        array = np.asarray(data)
+    else:
+        raise TypeError(
+            f"{who}: expected a numpy.ndarray or a scalar, got {type(data).__name__}"
+        )
+    if array.dtype.kind not in _ALLOWED_KINDS:
+        raise TypeError(f"{who}: unsupported dtype {array.dtype} (an array of {array.dtype.kind!r})")
+    if type(array) is not np.ndarray:  # a subclass (np.matrix, a masked array): plain copy
+        array = np.array(array, subok=False)
+    elif not read_only_memory(array):
+        array = array.copy()
+    array.flags.writeable = False
+    return array
+
+
+@overload
+def variable(data: NDArray[F], name: str | None = None) -> Node[F]: ...
+@overload
+def variable(data: F, name: str | None = None) -> Node[F]: ...
+@overload
+def variable(data: float, name: str | None = None) -> Node[np.float64]: ...
+def variable(data: NDArray[Any] | np.generic | float, name: str | None = None) -> Node[Any]:
+    """A leaf that gradients flow to.
+
+    Args:
+        data: a floating ndarray or scalar; a writable array is copied once.
+        name: an optional label.
+
+    Raises:
+        TypeError: for anything else (a list, a string, None, an integer array), naming it.
+
+    >>> x = variable(np.array([1.0, 2.0]), name="x")
+    >>> x
+    Node([1., 2.], name='x', variable)
+    """
+    array = as_array(data, "variable")
+    if array.dtype.kind != "f":
+        raise TypeError(
+            f"variable: needs a floating dtype, got {array.dtype}; use constant() for "
+            "integer or bool data, or convert with .astype(np.float64)"
+        )
+    _check_name(name)
+    return _leaf(array, name, True)
+
+
+@overload
+def constant(data: NDArray[D], name: str | None = None) -> Node[D]: ...
+@overload
+def constant(data: D, name: str | None = None) -> Node[D]: ...
+@overload
+def constant(data: bool, name: str | None = None) -> Node[np.bool_]: ...  # type: ignore[overload-overlap]  # a bool is an int; this overload, first, wins
+@overload
+def constant(data: int, name: str | None = None) -> Node[np.int64]: ...
+@overload
+def constant(data: float, name: str | None = None) -> Node[np.float64]: ...
+def constant(data: NDArray[Any] | np.generic | float, name: str | None = None) -> Node[Any]:
+    """A leaf that gradients do not flow to (integer and bool data allowed).
+
+    >>> constant(3)
+    Node(3, constant, dtype=int64)
+    """
+    array = as_array(data, "constant")
+    _check_name(name)
+    return _leaf(array, name, False)
+
+
+def _check_name(name: object) -> None:
+    if name is not None and type(name) is not str:
+        raise TypeError(f"name must be a str or None, got {type(name).__name__}")
+
+
+# Imported last: these modules build on Node (the operators above call into them).
+from puregrad import interop as _interop  # noqa: E402
+from puregrad.ops import arithmetic as _arithmetic  # noqa: E402

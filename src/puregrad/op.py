@@ -1,0 +1,305 @@
+"""How an op is defined and applied: a forward on arrays and a VJP rule beside it.
+
+An op is a small frozen object: `forward` computes on plain arrays, `vjp` gives the gradient
+for one input. A VJP rule is written once and serves two sweeps:
+
+- in an ordinary `backward` it receives plain arrays (numpy scalars for 0-d values) and runs
+  at numpy's speed, recording nothing;
+- under `create_graph=True` it receives the nodes themselves and builds the backward graph,
+  so every gradient can be differentiated again.
+
+A rule therefore computes with what ndarrays and nodes share: operators, methods such as
+`.reshape` and `.sum`, numpy functions and ufuncs (a node hands them to the puregrad op of the
+same meaning, see `interop.py`), and op instances, which are generic in the same way (`op(x)`
+on arrays computes the forward, on nodes applies the op). Broadcasting and dtype are undone
+centrally by `backward`, never inside a rule.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable
+from typing import Any, ClassVar, Protocol, TypeAlias, overload
+
+import attrs
+import numpy as np
+from numpy.typing import NDArray
+
+from puregrad.config import _ACTIVE, Config, resolve_config
+from puregrad.node import (
+    D,
+    F,
+    Input,
+    Node,
+    Operand,
+    _leaf,
+    _new_node,
+    as_array,
+    read_only_memory,
+)
+
+__all__ = [
+    "Array",
+    "BinaryFunction",
+    "Binary",
+    "Elementwise",
+    "FloatUnaryFunction",
+    "MultiOp",
+    "Op",
+    "Origin",
+    "Output",
+    "UnaryFunction",
+    "apply",
+    "apply_multi",
+    "binary_function",
+    "unary_function",
+]
+
+Array: TypeAlias = Any
+"""A value inside a VJP rule: an ndarray or numpy scalar in an ordinary backward, a Node
+under `create_graph` (or a constant operand as it was given). Both speak numpy, which is why
+the rules are not typed more narrowly."""
+
+class Op(abc.ABC):
+    """A single-output op: a forward on arrays and, beside it, one VJP rule per input."""
+
+    name: ClassVar[str] = "op"
+
+    @abc.abstractmethod
+    def forward(self, *xs: Any) -> Any:
+        """The value, from plain arrays and scalars."""
+
+    @abc.abstractmethod
+    def vjp(self, i: int, gy: Array, xs: tuple[Array, ...], y: Array) -> Array:
+        """The gradient for input `i`, given the output's gradient `gy`, the inputs and output.
+
+        Called only for inputs that need a gradient. The result may have the broadcast
+        shape and any dtype: `backward` sums it to the input's shape and casts it.
+        """
+
+    def __call__(self, *xs: Array) -> Array:
+        """Generic application, for VJP rules: a node among `xs` gives a node, else an array."""
+        for x in xs:
+            if type(x) is Node:
+                return apply(self, xs, None)
+        return self.forward(*xs)
+
+
+class MultiOp(abc.ABC):
+    """An op with several outputs (`split`): one forward and one VJP call per application."""
+
+    name: ClassVar[str] = "multi-op"
+
+    @abc.abstractmethod
+    def forward(self, *xs: Any) -> tuple[Any, ...]:
+        """The values of every output."""
+
+    @abc.abstractmethod
+    def vjp(self, i: int, gys: tuple[Array, ...], xs: tuple[Array, ...]) -> Array:
+        """The gradient for input `i`; `gys` has one gradient per output, zeros standing in
+        for outputs that do not reach the differentiated graph."""
+
+    def __call__(self, *xs: Array) -> tuple[Array, ...]:
+        for x in xs:
+            if type(x) is Node:
+                return apply_multi(self, xs, None)
+        return self.forward(*xs)
+
+
+@attrs.frozen(eq=False)
+class Call:
+    """One application of a `MultiOp`, shared by its outputs (it never refers to them)."""
+
+    op: MultiOp
+    shapes: tuple[tuple[int, ...], ...]
+    dtypes: tuple[np.dtype[Any], ...]
+
+
+@attrs.frozen(eq=False)
+class Output:
+    """The origin of one output of a multi-output application."""
+
+    call: Call
+    index: int
+
+    @property
+    def name(self) -> str:
+        return f"{self.call.op.name}[{self.index}]"
+
+
+Origin: TypeAlias = Op | Output
+"""How a non-leaf node was made: the op (single output) or its place among several."""
+
+
+# Applying ops -------------------------------------------------------------------------------
+
+
+def _operands(
+    name: str, args: tuple[object, ...], config: Config | None
+) -> tuple[list[Any], tuple[Input, ...] | None, int]:
+    """The forward's values, the inputs to record (None: the result is a constant leaf), and
+    the largest generation among the inputs."""
+    cfg = _ACTIVE.get() if config is None else resolve_config(config)
+    values: list[Any] = []
+    record = False
+    has_array = False
+    generation = 0
+    for a in args:
+        if type(a) is Node:
+            values.append(a.value)
+            if a.requires_grad:
+                record = True
+                if a.generation > generation:
+                    generation = a.generation
+        elif isinstance(a, (int, float, complex, np.generic)):
+            values.append(a)
+        elif isinstance(a, np.ndarray):
+            if a.dtype.kind not in "biufc":
+                raise TypeError(f"{name}: unsupported dtype {a.dtype}")
+            values.append(a)
+            has_array = True
+        else:
+            raise TypeError(
+                f"{name}: expected a Node, numpy.ndarray or scalar, got {type(a).__name__}"
+            )
+    if not (record and cfg.enable_backprop):
+        return values, None, 0
+    if not has_array:
+        return values, args, generation  # type: ignore[return-value]  # checked above
+    # A recorded array operand must outlive the caller's writes to it: copy it (once).
+    inputs: tuple[Input, ...] = tuple(
+        as_array(a, name) if isinstance(a, np.ndarray) else a for a in args  # type: ignore[misc]  # checked above
+    )
+    return [a.value if type(a) is Node else a for a in inputs], inputs, generation
+
+
+def _freeze(y: Any) -> NDArray[Any]:
+    """An op's result as a read-only ndarray, stored as computed: copied only when it is a
+    view of an array the caller can still write (say, `reshape` of a plain ndarray)."""
+    if type(y) is not np.ndarray:
+        y = np.asarray(y)  # ufuncs give numpy scalars for 0-d values
+    elif y.base is not None and not read_only_memory(y.base):
+        y = y.copy()
+    y.flags.writeable = False
+    return y  # type: ignore[no-any-return]  # narrowed to ndarray above
+
+
+def apply(op: Op, args: tuple[object, ...], config: Config | None) -> Node[Any]:
+    """Apply `op` to `args` (nodes, arrays, scalars), recording it when the config enables
+    backprop and some operand requires grad; otherwise the result is a constant leaf."""
+    values, inputs, generation = _operands(op.name, args, config)
+    y = _freeze(op.forward(*values))
+    if inputs is None:
+        return _leaf(y, None, False)
+    return _new_node(y, op, inputs, generation + 1)
+
+
+def apply_multi(
+    op: MultiOp, args: tuple[object, ...], config: Config | None
+) -> tuple[Node[Any], ...]:
+    """`apply` for an op with several outputs: one node per output, sharing one `Call`."""
+    values, inputs, generation = _operands(op.name, args, config)
+    ys = tuple(_freeze(y) for y in op.forward(*values))
+    if inputs is None:
+        return tuple(_leaf(y, None, False) for y in ys)
+    call = Call(op, tuple(y.shape for y in ys), tuple(y.dtype for y in ys))
+    return tuple(_new_node(y, Output(call, i), inputs, generation + 1) for i, y in enumerate(ys))
+
+
+# Building blocks for the op table ------------------------------------------------------------
+
+
+@attrs.frozen
+class Elementwise(Op):
+    """A one-input op from a numpy function and its rule `(gy, x, y) -> gx`."""
+
+    name: str  # type: ignore[misc]  # an instance's own name, where Op has a class-wide one
+    function: Callable[[Any], Any]
+    rule: Callable[[Array, Array, Array], Array]
+
+    def forward(self, *xs: Any) -> Any:
+        return self.function(xs[0])
+
+    def vjp(self, i: int, gy: Array, xs: tuple[Array, ...], y: Array) -> Array:
+        return self.rule(gy, xs[0], y)
+
+
+@attrs.frozen
+class Binary(Op):
+    """A broadcasting two-input op: a numpy ufunc and a rule `(gy, x0, x1, y) -> gx`
+    for each input."""
+
+    name: str  # type: ignore[misc]  # an instance's own name, where Op has a class-wide one
+    function: Callable[[Any, Any], Any]
+    rule0: Callable[[Array, Array, Array, Array], Array]
+    rule1: Callable[[Array, Array, Array, Array], Array]
+
+    def forward(self, *xs: Any) -> Any:
+        x0, x1 = xs
+        try:
+            return self.function(x0, x1)
+        except ValueError:
+            raise ValueError(
+                f"{self.name}: cannot broadcast shapes {np.shape(x0)} and {np.shape(x1)}"
+            ) from None
+
+    def vjp(self, i: int, gy: Array, xs: tuple[Array, ...], y: Array) -> Array:
+        rule = self.rule0 if i == 0 else self.rule1
+        return rule(gy, xs[0], xs[1], y)
+
+
+class UnaryFunction(Protocol):
+    """A dtype-preserving one-input op: `Node[D] -> Node[D]`."""
+
+    @overload
+    def __call__(self, x: Node[D] | NDArray[D] | D, *, config: Config | None = None) -> Node[D]: ...
+    @overload
+    def __call__(self, x: float, *, config: Config | None = None) -> Node[np.float64]: ...
+
+
+class FloatUnaryFunction(Protocol):
+    """A one-input op defined on floating values: `Node[F] -> Node[F]`."""
+
+    @overload
+    def __call__(self, x: Node[F] | NDArray[F] | F, *, config: Config | None = None) -> Node[F]: ...
+    @overload
+    def __call__(self, x: float, *, config: Config | None = None) -> Node[np.float64]: ...
+
+
+class BinaryFunction(Protocol):
+    """A broadcasting two-input op: `(Node[D], Node[D]) -> Node[D]`, either side an array or
+    a scalar (a Python scalar takes the other side's dtype, as in numpy)."""
+
+    @overload
+    def __call__(
+        self, x0: Node[D] | NDArray[D], x1: Operand[D], *, config: Config | None = None
+    ) -> Node[D]: ...
+    @overload
+    def __call__(
+        self, x0: D | float, x1: Node[D] | NDArray[D], *, config: Config | None = None
+    ) -> Node[D]: ...
+    @overload
+    def __call__(self, x0: float, x1: float, *, config: Config | None = None) -> Node[np.float64]: ...
+
+
+def unary_function(op: Op, doc: str) -> Callable[..., Node[Any]]:
+    """The public function `name(x, *, config=None)` applying a one-input op."""
+
+    def function(x: object, *, config: Config | None = None) -> Node[Any]:
+        return apply(op, (x,), config)
+
+    function.__name__ = function.__qualname__ = op.name
+    function.__doc__ = doc
+    return function
+
+
+def binary_function(op: Op, doc: str) -> Callable[..., Node[Any]]:
+    """The public function `name(x0, x1, *, config=None)` applying a two-input op."""
+
+    def function(x0: object, x1: object, *, config: Config | None = None) -> Node[Any]:
+        return apply(op, (x0, x1), config)
+
+    function.__name__ = function.__qualname__ = op.name
+    function.__doc__ = doc
+    return function
+
