@@ -52,8 +52,7 @@ def resolve_config(config: Config | None) -> Config:
     return config
 
 
-@contextmanager
-def using_config(config: Config) -> Iterator[Config]:
+def using_config(config: Config) -> AbstractContextManager[Config]:
     """Make `config` the default for calls given `config=None` inside the block.
 
     The previous default is restored when the block ends, even when it raises.
@@ -65,6 +64,11 @@ def using_config(config: Config) -> Iterator[Config]:
     """
     if type(config) is not Config:
         raise TypeError(f"using_config expects a puregrad Config, got {type(config).__name__}")
+    return _scope(config)
+
+
+@contextmanager
+def _scope(config: Config) -> Iterator[Config]:
     token = _ACTIVE.set(config)
     try:
         yield config
