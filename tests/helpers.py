@@ -25,14 +25,17 @@ def derivative(f: Fn, argnum: int = 0) -> Fn:
     return df
 
 
-def check_orders(f: Fn, *inputs: NDArray[Any], order: int = 3, **tolerances: float) -> None:
+def check_orders(
+    f: Fn, *inputs: NDArray[Any], order: int = 3, rtol: float | None = None,
+    atol: float | None = None
+) -> None:
     """check_grad of f, and of its derivatives up to `order` (for every argument)."""
-    pg.check_grad(f, *inputs, **tolerances)
+    pg.check_grad(f, *inputs, rtol=rtol, atol=atol)
     current = [f]
     for _ in range(order - 1):
         current = [derivative(g, i) for g in current for i in range(len(inputs))]
         for g in current:
-            pg.check_grad(g, *inputs, **tolerances)
+            pg.check_grad(g, *inputs, rtol=rtol, atol=atol)
 
 
 def rand(*shape: int, dtype: type[np.floating[Any]] = np.float64, seed: int = 0,
