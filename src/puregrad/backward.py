@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar, final, overload
 
 import attrs
@@ -180,11 +180,13 @@ def _sweep(
         xs = inputs if graph_mode else tuple(x.value if type(x) is Node else x for x in inputs)
         # Locals are dropped as soon as they are used, so a consumed gradient is freed at once.
         if type(origin) is Output:
+            rule: Callable[..., Array] = origin.call.op.vjp
             gys = slots.pop(origin.call)
             live = any(g is not None for g in gys)
             rule_args: tuple[Any, ...] = (_fill(gys, origin.call, graph_mode), xs)
             del gys
         else:
+            rule = origin.vjp  # type: ignore[union-attr]  # every node made ready has an origin
             gy = grads.get(node) if retain else grads.pop(node, None)
             live = gy is not None
             rule_args = (gy, xs, node if graph_mode else node.value)
@@ -194,7 +196,7 @@ def _sweep(
             if type(x) is not Node or not x.requires_grad:
                 continue
             if live:
-                gx = origin.vjp(i, *rule_args)  # type: ignore[union-attr]  # origin is set on every non-leaf
+                gx = rule(i, *rule_args)
                 if gx is not None:
                     gx = _fit(gx, x.value)
                     previous = grads.get(x)
