@@ -133,9 +133,10 @@ def test_backward_peak_is_a_couple_of_arrays_whatever_the_depth(depth: int) -> N
     x = pg.variable(np.ones(N))
     y = _chain(x, depth)
     grads, peak = peak_of(lambda: pg.backward(y))
-    # The seed, the gradient in flight and the rule's temporary: bounded by 3 arrays, the
-    # same at depth 10 and 40. Keeping intermediate gradients would cost `depth` arrays.
-    assert peak <= 3.1, f"backward peak {peak:.2f} arrays at depth {depth}"
+    # The gradient in flight and the rule's result (numpy reuses the rule's temporary for
+    # it): 2 arrays, as numpy by hand, at depth 10 and 40 alike. Keeping intermediate
+    # gradients would cost `depth` arrays; holding the seed to the end, one more.
+    assert peak <= 2.1, f"backward peak {peak:.2f} arrays at depth {depth}"
     assert set(grads) == {x}
 
 

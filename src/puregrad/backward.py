@@ -111,7 +111,7 @@ def backward(
 
 
 def _sweep(
-    outputs: tuple[Node[Any], ...], seeds: Sequence[Array], retain: bool, graph_mode: bool
+    outputs: tuple[Node[Any], ...], seeds: list[Array], retain: bool, graph_mode: bool
 ) -> dict[Node[Any], Array]:
     """Reverse accumulation over the graph below `outputs`, without recursion.
 
@@ -147,6 +147,8 @@ def _sweep(
     for o, s in zip(outputs, seeds):
         if o.requires_grad:
             grads[o] = grads[o] + s if o in grads else s
+    seeds.clear()  # our own list: the seeds now live in `grads` only, and go when used
+    del s
 
     slots: dict[Call, list[Array | None]] = {}  # the complete gradients of a call's outputs
     ready: list[Node[Any]] = []
