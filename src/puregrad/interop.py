@@ -27,6 +27,10 @@ UFUNCS: Final[Mapping[np.ufunc, Callable[..., Any]]] = {
     np.square: ops.square,
     np.exp: ops.exp,
     np.log: ops.log,
+    np.cos: ops.cos,
+    np.sin: ops.sin,
+    np.sqrt: ops.sqrt,
+    np.tanh: ops.tanh,
 }
 
 FUNCTIONS: Final[Mapping[Callable[..., Any], Callable[..., Any]]] = {
@@ -37,6 +41,14 @@ FUNCTIONS: Final[Mapping[Callable[..., Any], Callable[..., Any]]] = {
     np.sum: lambda a, axis=None, keepdims=False: ops.sum(a, axis, keepdims),
     np.reshape: lambda a, shape: ops.reshape(a, shape),
     np.broadcast_to: lambda array, shape: ops.broadcast_to(array, shape),
+    np.amax: lambda a, axis=None, keepdims=False: ops.max(a, axis, keepdims),
+    np.amin: lambda a, axis=None, keepdims=False: ops.min(a, axis, keepdims),
+    np.concatenate: lambda arrays, axis=0: ops.concat(arrays, axis),
+    np.max: lambda a, axis=None, keepdims=False: ops.max(a, axis, keepdims),
+    np.mean: lambda a, axis=None, keepdims=False: ops.mean(a, axis, keepdims),
+    np.min: lambda a, axis=None, keepdims=False: ops.min(a, axis, keepdims),
+    np.split: lambda ary, indices_or_sections, axis=0: ops.split(ary, indices_or_sections, axis),
+    np.transpose: lambda a, axes=None: ops.transpose(a, axes),
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeAlias, TypeVar, final, overload
 
 import attrs
@@ -9,7 +10,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 if TYPE_CHECKING:
+    from puregrad.config import Config
     from puregrad.op import Origin
+    from puregrad.ops.reduce import Axis
+    from puregrad.ops.shape import Index
 
 __all__ = ["D", "F", "Input", "Node", "Operand", "Scalar", "constant", "shape_of", "variable"]
 
@@ -133,6 +137,52 @@ class Node(Generic[D]):
 
     def __pos__(self) -> Node[D]:
         return self
+
+    def __getitem__(self, index: Index) -> Node[D]:
+        return _shape.get_item(self, index)
+
+    # Methods as on an ndarray: each is the op of the same name ------------------------------
+
+    @property
+    def T(self) -> Node[D]:
+        """The transpose: the axes reversed."""
+        return _shape.transpose(self)
+
+    @overload
+    def reshape(self, shape: int | tuple[int, ...], /, *, config: Config | None = None) -> Node[D]: ...
+    @overload
+    def reshape(self, *shape: int, config: Config | None = None) -> Node[D]: ...
+    def reshape(self, *shape: int | tuple[int, ...], config: Config | None = None) -> Node[D]:
+        """`reshape(x, shape)`; as on an ndarray, the shape is one tuple or several ints."""
+        target = shape[0] if len(shape) == 1 else shape
+        return _shape.reshape(self, target, config=config)  # type: ignore[arg-type]  # ints or a tuple, which reshape checks
+
+    @overload
+    def transpose(self, axes: Sequence[int] | None, /, *, config: Config | None = None) -> Node[D]: ...
+    @overload
+    def transpose(self, *axes: int, config: Config | None = None) -> Node[D]: ...
+    def transpose(self, *axes: int | Sequence[int] | None, config: Config | None = None) -> Node[D]:
+        """`transpose(x, axes)`; as on an ndarray, the axes are one sequence or several ints
+        (none: reversed)."""
+        if len(axes) == 1 and not isinstance(axes[0], (int, np.integer)):
+            return _shape.transpose(self, axes[0], config=config)
+        return _shape.transpose(self, axes or None, config=config)  # type: ignore[arg-type]  # ints, which transpose checks
+
+    def sum(self, axis: Axis = None, keepdims: bool = False, *, config: Config | None = None) -> Node[D]:
+        """`sum(x, axis, keepdims)`."""
+        return _reduce.sum(self, axis, keepdims, config=config)
+
+    def mean(self: Node[F], axis: Axis = None, keepdims: bool = False, *, config: Config | None = None) -> Node[F]:
+        """`mean(x, axis, keepdims)`."""
+        return _reduce.mean(self, axis, keepdims, config=config)
+
+    def max(self, axis: Axis = None, keepdims: bool = False, *, config: Config | None = None) -> Node[D]:
+        """`max(x, axis, keepdims)`."""
+        return _reduce.max(self, axis, keepdims, config=config)
+
+    def min(self, axis: Axis = None, keepdims: bool = False, *, config: Config | None = None) -> Node[D]:
+        """`min(x, axis, keepdims)`."""
+        return _reduce.min(self, axis, keepdims, config=config)
 
     # numpy interop: ndarray on the left, ufuncs and functions applied to a node -------------
 
@@ -299,3 +349,5 @@ def _check_name(name: object) -> None:
 # Imported last: these modules build on Node (the operators above call into them).
 from puregrad import interop as _interop  # noqa: E402
 from puregrad.ops import arithmetic as _arithmetic  # noqa: E402
+from puregrad.ops import reduce as _reduce  # noqa: E402
+from puregrad.ops import shape as _shape  # noqa: E402

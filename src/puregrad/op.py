@@ -45,6 +45,7 @@ __all__ = [
     "Elementwise",
     "FloatUnaryFunction",
     "MultiOp",
+    "NonDifferentiable",
     "Op",
     "Origin",
     "Output",
@@ -246,6 +247,30 @@ class Binary(Op):
     def vjp(self, i: int, gy: Array, xs: tuple[Array, ...], y: Array) -> Array:
         rule = self.rule0 if i == 0 else self.rule1
         return rule(gy, xs[0], xs[1], y)
+
+
+@attrs.frozen
+class NonDifferentiable(Op):
+    """A function whose derivative is zero wherever it is defined, for use inside VJP rules:
+    a comparison mask (`x > 0`), the share of tied extremes.
+
+    Called on nodes it computes on their values and gives a plain array, a constant: nothing
+    is recorded, because no gradient could flow through it (a node has no comparison
+    operators, so a rule cannot build `x > 0` from the node itself). Applied as an op, its
+    VJP is None: no gradient.
+    """
+
+    name: str  # type: ignore[misc]  # an instance's own name, where Op has a class-wide one
+    function: Callable[..., Any]
+
+    def forward(self, *xs: Any) -> Any:
+        return self.function(*xs)
+
+    def vjp(self, i: int, gy: Array, xs: tuple[Array, ...], y: Array) -> Array:
+        return None
+
+    def __call__(self, *xs: Array) -> Array:
+        return self.function(*(x.value if type(x) is Node else x for x in xs))
 
 
 class UnaryFunction(Protocol):

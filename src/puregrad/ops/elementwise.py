@@ -2,17 +2,40 @@
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 
-from puregrad.op import Elementwise, FloatUnaryFunction, UnaryFunction, unary_function
+from puregrad.op import (
+    Elementwise,
+    FloatUnaryFunction,
+    NonDifferentiable,
+    UnaryFunction,
+    unary_function,
+)
 
-__all__ = ["exp", "log", "square"]
+__all__ = ["cos", "exp", "log", "relu", "sigmoid", "sin", "sqrt", "square", "tanh"]
+
+
+def _sigmoid(x: Any) -> Any:
+    """`1 / (1 + e ** -x)` without overflow: `e ** -|x|` never exceeds 1, and each side keeps
+    full relative precision (no `1 - tiny` cancellation for large negative x)."""
+    z = np.exp(-np.abs(x))
+    return np.where(np.greater_equal(x, 0), 1 / (1 + z), z / (1 + z))
+
+
+POSITIVE: Final = NonDifferentiable("positive", lambda x: np.greater(x, 0))
+"""The mask `x > 0`: a constant, so relu's rule works on nodes without a comparison op."""
 
 SQUARE: Final = Elementwise("square", np.square, lambda gy, x, y: gy * (2 * x))
 EXP: Final = Elementwise("exp", np.exp, lambda gy, x, y: gy * y)
 LOG: Final = Elementwise("log", np.log, lambda gy, x, y: gy / x)
+SIN: Final = Elementwise("sin", np.sin, lambda gy, x, y: gy * np.cos(x))
+COS: Final = Elementwise("cos", np.cos, lambda gy, x, y: -gy * np.sin(x))
+TANH: Final = Elementwise("tanh", np.tanh, lambda gy, x, y: gy * (1 - y * y))
+SQRT: Final = Elementwise("sqrt", np.sqrt, lambda gy, x, y: gy / (2 * y))
+SIGMOID: Final = Elementwise("sigmoid", _sigmoid, lambda gy, x, y: gy * (y * (1 - y)))
+RELU: Final = Elementwise("relu", lambda x: np.maximum(x, 0), lambda gy, x, y: gy * POSITIVE(x))
 
 square: Final[UnaryFunction] = unary_function(
     SQUARE,
@@ -25,3 +48,57 @@ square: Final[UnaryFunction] = unary_function(
 )
 exp: Final[FloatUnaryFunction] = unary_function(EXP, """Elementwise `e ** x`.""")
 log: Final[FloatUnaryFunction] = unary_function(LOG, """Elementwise natural logarithm.""")
+sin: Final[FloatUnaryFunction] = unary_function(
+    SIN,
+    """Elementwise sine.
+
+    >>> import puregrad as pg
+    >>> sin(pg.variable(0.0))
+    Node(0., op=sin)
+    """,
+)
+cos: Final[FloatUnaryFunction] = unary_function(
+    COS,
+    """Elementwise cosine.
+
+    >>> import puregrad as pg
+    >>> cos(pg.variable(0.0))
+    Node(1., op=cos)
+    """,
+)
+tanh: Final[FloatUnaryFunction] = unary_function(
+    TANH,
+    """Elementwise hyperbolic tangent; its gradient is `1 - tanh(x) ** 2`.
+
+    >>> import puregrad as pg
+    >>> tanh(pg.variable(0.0))
+    Node(0., op=tanh)
+    """,
+)
+sqrt: Final[FloatUnaryFunction] = unary_function(
+    SQRT,
+    """Elementwise square root (nan below 0, as numpy; its gradient is infinite at 0).
+
+    >>> import puregrad as pg
+    >>> sqrt(pg.variable(4.0))
+    Node(2., op=sqrt)
+    """,
+)
+sigmoid: Final[FloatUnaryFunction] = unary_function(
+    SIGMOID,
+    """Elementwise logistic function `1 / (1 + e ** -x)`, stable for any `x` (no overflow).
+
+    >>> import puregrad as pg
+    >>> sigmoid(pg.variable(np.array([-1000.0, 0.0, 1000.0])))
+    Node([0. , 0.5, 1. ], op=sigmoid)
+    """,
+)
+relu: Final[UnaryFunction] = unary_function(
+    RELU,
+    """Elementwise `max(x, 0)`; its gradient is 1 where `x > 0`, else 0 (0 at `x == 0`).
+
+    >>> import puregrad as pg
+    >>> relu(pg.variable(np.array([-1.0, 0.0, 2.0])))
+    Node([0., 0., 2.], op=relu)
+    """,
+)
