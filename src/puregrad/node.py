@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeAlias, TypeVar, final, overload
 
 import attrs
@@ -140,6 +140,12 @@ class Node(Generic[D]):
 
     def __getitem__(self, index: Index) -> Node[D]:
         return _shape.get_item(self, index)
+
+    def __iter__(self) -> Iterator[Node[D]]:
+        """The node's rows `x[0], x[1], ...`, as iterating an ndarray gives."""
+        if self.value.ndim == 0:
+            raise TypeError("iteration over a 0-d node")
+        return (_shape.get_item(self, i) for i in range(len(self.value)))
 
     # Methods as on an ndarray: each is the op of the same name ------------------------------
 

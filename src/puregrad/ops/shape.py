@@ -343,11 +343,19 @@ def get_item(x: Node[D] | NDArray[D], index: Index, *, config: Config | None = N
     return apply(GetItem(_index(index)), (x,), config)
 
 
-def concat(xs: Sequence[Node[D] | NDArray[D]], axis: int = 0, *, config: Config | None = None) -> Node[D]:
+# mypy cannot solve D from a list literal that mixes nodes and arrays (it joins them to
+# `object` first), so the common floating types get overloads of their own.
+@overload
+def concat(xs: Sequence[Node[D] | NDArray[D]], axis: int = 0, *, config: Config | None = None) -> Node[D]: ...
+@overload
+def concat(xs: Sequence[Node[np.float64] | NDArray[np.float64]], axis: int = 0, *, config: Config | None = None) -> Node[np.float64]: ...  # type: ignore[overload-overlap]  # only an empty sequence matches both: it raises
+@overload
+def concat(xs: Sequence[Node[np.float32] | NDArray[np.float32]], axis: int = 0, *, config: Config | None = None) -> Node[np.float32]: ...
+def concat(xs: Sequence[Node[Any] | NDArray[Any]], axis: int = 0, *, config: Config | None = None) -> Node[Any]:
     """Join `xs` along an existing `axis`, as `numpy.concatenate`.
 
     Raises:
-        TypeError: `xs` is not a list or tuple, or `axis` is not an int.
+        TypeError: `xs` is not a list or tuple of nodes and arrays, or `axis` is not an int.
         ValueError: `xs` is empty, holds 0-d values, or shapes differ off `axis`.
 
     >>> import puregrad as pg
@@ -358,6 +366,9 @@ def concat(xs: Sequence[Node[D] | NDArray[D]], axis: int = 0, *, config: Config 
         raise TypeError(f"concat: xs must be a list or tuple of nodes or arrays, got {type(xs).__name__}")
     if not xs:
         raise ValueError("concat: needs at least one input")
+    for x in xs:
+        if type(x) is not Node and not isinstance(x, np.ndarray):
+            raise TypeError(f"concat: expected nodes or numpy.ndarrays, got {type(x).__name__}")
     shapes = [shape_of(x) for x in xs]
     first = shapes[0]
     if not first:
