@@ -13,6 +13,8 @@ from hypothesis.extra import numpy as hnp
 from numpy.typing import NDArray
 
 import puregrad as pg
+from puregrad.op import apply
+from puregrad.ops.elementwise import IS_POSITIVE
 from tests.helpers import HIGHER, check_orders, rand
 
 # (op, low, high): inputs drawn from [low, high] keep each op smooth and well-conditioned.
@@ -181,3 +183,12 @@ def test_property_relu_gradient_is_the_positive_mask(a: NDArray[np.float64]) -> 
     np.testing.assert_array_equal(pg.relu(x).value, np.maximum(a, 0))
     np.testing.assert_array_equal(pg.backward(pg.sum(pg.relu(x)))[x].value, (a > 0) * 1.0)
     pg.check_grad(pg.relu, a)
+
+
+def test_a_non_differentiable_mask_is_a_constant_in_rules_and_has_no_gradient_as_an_op() -> None:
+    x = pg.variable(np.array([-1.0, 2.0]))
+    mask = IS_POSITIVE(x)  # as a rule calls it: computed on the value, nothing recorded
+    assert type(mask) is np.ndarray and mask.tolist() == [False, True]
+    recorded = apply(IS_POSITIVE, (x,), None)  # applied as an op, no gradient flows through
+    grads = pg.backward(pg.sum(recorded * x))
+    assert grads[x].value.tolist() == [0.0, 1.0]

@@ -24,7 +24,7 @@ def _sigmoid(x: Any) -> Any:
     return np.where(np.greater_equal(x, 0), 1 / (1 + z), z / (1 + z))
 
 
-POSITIVE: Final = NonDifferentiable("positive", lambda x: np.greater(x, 0))
+IS_POSITIVE: Final = NonDifferentiable("is_positive", lambda x: np.greater(x, 0))
 """The mask `x > 0`: a constant, so relu's rule works on nodes without a comparison op."""
 
 SQUARE: Final = Elementwise("square", np.square, lambda gy, x, y: gy * (2 * x))
@@ -35,7 +35,7 @@ COS: Final = Elementwise("cos", np.cos, lambda gy, x, y: -gy * np.sin(x))
 TANH: Final = Elementwise("tanh", np.tanh, lambda gy, x, y: gy * (1 - y * y))
 SQRT: Final = Elementwise("sqrt", np.sqrt, lambda gy, x, y: gy / (2 * y))
 SIGMOID: Final = Elementwise("sigmoid", _sigmoid, lambda gy, x, y: gy * (y * (1 - y)))
-RELU: Final = Elementwise("relu", lambda x: np.maximum(x, 0), lambda gy, x, y: gy * POSITIVE(x))
+RELU: Final = Elementwise("relu", lambda x: np.maximum(x, 0), lambda gy, x, y: gy * IS_POSITIVE(x))
 
 square: Final[UnaryFunction] = unary_function(
     SQUARE,
