@@ -207,14 +207,15 @@ def _index(index: object) -> tuple[Any, ...]:
             )
         if isinstance(item, (list, np.ndarray)):
             array = np.array(item)
-            if array.dtype.kind in "iub" or array.size == 0:
-                array = array.astype(np.intp) if array.dtype.kind not in "iub" else array
-                array.setflags(write=False)
-                normalized.append(array)
-                continue
-            raise TypeError(
-                f"get_item: an index array must hold integers or booleans, got dtype {array.dtype}"
-            )
+            if array.size == 0 and array.dtype.kind not in "iub":
+                array = array.astype(np.intp)  # `[]` picks nothing, as numpy reads it
+            if array.dtype.kind not in "iub":
+                raise TypeError(
+                    f"get_item: an index array must hold integers or booleans, got dtype {array.dtype}"
+                )
+            array.setflags(write=False)
+            normalized.append(array)
+            continue
         raise TypeError(
             "get_item: an index must be an int, slice, ..., None, an integer array or a "
             f"boolean mask (or a tuple of them), got {type(item).__name__}"
