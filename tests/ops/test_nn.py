@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 import puregrad as pg
 from tests.helpers import HIGHER, check_orders, rand
@@ -42,9 +43,10 @@ def test_clip_values_and_inclusive_gradient_mask() -> None:
 def test_clip_matches_finite_differences_away_from_the_bounds(dtype: type[np.floating[Any]]) -> None:
     x = np.array([-1.7, -0.8, -0.2, 0.3, 0.9, 1.6], dtype)
     pg.check_grad(lambda v: pg.clip(v, -1.0, 1.0), x)
-    y = pg.clip(pg.variable(x), np.float64(-1.0), 1)
+    v = pg.variable(x)
+    y = pg.clip(v, np.float64(-1.0), 1)
     assert y.dtype == dtype  # numpy scalar bounds do not promote float32
-    assert pg.backward(pg.sum(y))[y.inputs[0]].dtype == dtype  # type: ignore[index]  # a node
+    assert pg.backward(pg.sum(y))[v].dtype == dtype
     # Piecewise linear, so differentiable again: d/dx (x * clip(x)) to third order.
     if dtype == np.float64:
         check_orders(lambda v: v * pg.clip(v, -1.0, 1.0), x, order=3)
@@ -65,6 +67,26 @@ def test_clip_bounds_must_be_scalars() -> None:
         pg.clip(x, 0.0, np.ones(3))  # type: ignore[call-overload]  # the misuse under test
     with pytest.raises(TypeError, match="clip: x_max must be a real scalar or None, got bool"):
         pg.clip(x, 0.0, True)
+
+
+@settings(max_examples=60)
+@given(
+    x=hnp.arrays(np.float64, hnp.array_shapes(min_dims=0, max_dims=3, max_side=4), elements=st.floats(-3, 3)),
+    x_min=st.none() | st.floats(-2, 1),
+    x_max=st.none() | st.floats(-1, 2),
+)
+def test_clip_property_matches_numpy_and_the_inclusive_mask(
+    x: np.ndarray[Any, Any], x_min: float | None, x_max: float | None
+) -> None:
+    v = pg.variable(x)
+    y = pg.clip(v, x_min, x_max)
+    np.testing.assert_array_equal(y.value, np.clip(x, x_min, x_max))
+    inside = np.ones(x.shape, bool)
+    if x_min is not None:
+        inside &= x >= x_min
+    if x_max is not None:
+        inside &= x <= x_max
+    np.testing.assert_array_equal(pg.backward(pg.sum(y * 2.0))[v].value, 2.0 * inside)
 
 
 # softmax and log_softmax --------------------------------------------------------------------------
@@ -153,6 +175,23 @@ def test_mean_squared_error_to_third_order_with_broadcasting(
     x0, x1 = rand(*s0, seed=1, dtype=np.float32), rand(*s1, seed=2, dtype=np.float32)
     pg.check_grad(pg.mean_squared_error, x0, x1)
     assert pg.mean_squared_error(pg.variable(x0), x1).dtype == np.float32
+
+
+@settings(max_examples=60)
+@given(
+    shapes=hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=3, max_side=3),
+    dtype=st.sampled_from(FLOATS),
+    seed=st.integers(0, 2**16),
+)
+def test_mean_squared_error_property_broadcasting(
+    shapes: hnp.BroadcastableShapes, dtype: type[np.floating[Any]], seed: int
+) -> None:
+    s0, s1 = shapes.input_shapes
+    x0, x1 = rand(*s0, dtype=dtype, seed=seed), rand(*s1, dtype=dtype, seed=seed + 1)
+    y = pg.mean_squared_error(pg.variable(x0), x1)
+    assert y.shape == () and y.dtype == dtype
+    np.testing.assert_allclose(y.value, np.mean((x0 - x1) ** 2), rtol=1e-5)
+    pg.check_grad(pg.mean_squared_error, x0, x1)
 
 
 def test_mean_squared_error_errors() -> None:
