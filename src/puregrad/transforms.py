@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, Concatenate, Literal, ParamSpec, TypeAlias, TypeVar, overload
+from typing import Any, Concatenate, Final, Literal, ParamSpec, TypeAlias, TypeVar, overload
 
 import numpy as np
 from numpy.typing import NDArray
@@ -33,7 +33,7 @@ Primal: TypeAlias = NDArray[F] | F
 
 Argnums: TypeAlias = int | tuple[int, ...]
 
-_RECORD = Config()  # f runs with backprop on, whatever scope the caller is in
+_RECORD: Final = Config()  # f runs with backprop on, whatever scope the caller is in
 
 
 def _argnums(argnums: object, who: str) -> tuple[int, ...]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Final, TypeVar, overload
+from typing import Any, Final, TypeAlias, TypeVar, overload
 
 import attrs
 import numpy as np
@@ -16,8 +16,10 @@ from puregrad.ops.reduce import Axis, _axes
 
 __all__ = [
     "Clip",
+    "ClipGrad",
     "LogSoftmax",
     "MeanSquaredError",
+    "OneHot",
     "Softmax",
     "SoftmaxCrossEntropy",
     "clip",
@@ -28,9 +30,10 @@ __all__ = [
     "stop_gradient",
 ]
 
-I = TypeVar("I", bound=np.integer[Any])
+Int = TypeVar("Int", bound=np.integer[Any])
+"""The integer scalar type of class labels."""
 
-Bound = int | float | None
+Bound: TypeAlias = int | float | None
 
 
 # clip -----------------------------------------------------------------------------------------
@@ -224,7 +227,7 @@ class OneHot(Op):
     classes: int
 
     def forward(self, *xs: Any) -> Any:
-        return np.equal(np.expand_dims(xs[0], -1), np.arange(self.classes))
+        return xs[0][:, None] == np.arange(self.classes)
 
     def vjp(self, i: int, gy: Array, xs: tuple[Array, ...], y: Array) -> Array:
         return None  # integer labels are never differentiated
@@ -277,7 +280,7 @@ SOFTMAX_CROSS_ENTROPY: Final = SoftmaxCrossEntropy()
 
 
 def softmax_cross_entropy(
-    x: Node[D] | NDArray[D], t: Node[I] | NDArray[I], *, config: Config | None = None
+    x: Node[D] | NDArray[D], t: Node[Int] | NDArray[Int], *, config: Config | None = None
 ) -> Node[D]:
     """The cross entropy of `softmax(x)` against integer class labels, averaged over the
     batch: `mean(logsumexp(x[n]) - x[n, t[n]])`, computed stably (finite for logits like
