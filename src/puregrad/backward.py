@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar, final, overload
 
 import attrs
@@ -111,7 +111,7 @@ def backward(
 
 
 def _sweep(
-    outputs: tuple[Node[Any], ...], seeds: Sequence[Array], retain: bool, graph_mode: bool
+    outputs: tuple[Node[Any], ...], seeds: list[Array], retain: bool, graph_mode: bool
 ) -> dict[Node[Any], Array]:
     """Reverse accumulation over the graph below `outputs`, without recursion.
 
@@ -147,6 +147,8 @@ def _sweep(
     for o, s in zip(outputs, seeds):
         if o.requires_grad:
             grads[o] = grads[o] + s if o in grads else s
+    seeds.clear()  # our own list: the seeds now live in `grads` only, and go when used
+    del s
 
     slots: dict[Call, list[Array | None]] = {}  # the complete gradients of a call's outputs
     ready: list[Node[Any]] = []
@@ -177,33 +179,37 @@ def _sweep(
         node = ready.pop()
         origin = node.origin
         inputs = node.inputs
-        xs = inputs if graph_mode else tuple(x.value if type(x) is Node else x for x in inputs)
+        xs = inputs if graph_mode else tuple([x.value if type(x) is Node else x for x in inputs])
         # Locals are dropped as soon as they are used, so a consumed gradient is freed at once.
         if type(origin) is Output:
+            rule: Callable[..., Array] = origin.call.op.vjp
             gys = slots.pop(origin.call)
             live = any(g is not None for g in gys)
-            rule_args: tuple[Any, ...] = (_fill(gys, origin.call, graph_mode), xs)
+            upstream: Array = _fill(gys, origin.call, graph_mode)
             del gys
+            rule_args: tuple[Array, ...] = (xs,)
         else:
-            gy = grads.get(node) if retain else grads.pop(node, None)
-            live = gy is not None
-            rule_args = (gy, xs, node if graph_mode else node.value)
-            del gy
+            rule = origin.vjp  # type: ignore[union-attr]  # every node made ready has an origin
+            upstream = grads.get(node) if retain else grads.pop(node, None)
+            live = upstream is not None
+            rule_args = (xs, node if graph_mode else node.value)
         del node
         for i, x in enumerate(inputs):
             if type(x) is not Node or not x.requires_grad:
                 continue
             if live:
-                gx = origin.vjp(i, *rule_args)  # type: ignore[union-attr]  # origin is set on every non-leaf
+                gx = rule(i, upstream, *rule_args)
                 if gx is not None:
-                    gx = _fit(gx, x.value)
+                    value = x.value
+                    if gx.shape != value.shape or gx.dtype is not value.dtype:
+                        gx = _fit(gx, value)
                     previous = grads.get(x)
                     grads[x] = gx if previous is None else previous + gx
                     del gx, previous
             consumers[x] -= 1
             if consumers[x] == 0:
                 complete(x)
-        del rule_args
+        del upstream, rule_args
     return grads
 
 
