@@ -31,6 +31,7 @@ UFUNCS: Final[Mapping[np.ufunc, Callable[..., Any]]] = {
     np.sin: ops.sin,
     np.sqrt: ops.sqrt,
     np.tanh: ops.tanh,
+    np.matmul: ops.matmul,
 }
 
 FUNCTIONS: Final[Mapping[Callable[..., Any], Callable[..., Any]]] = {
@@ -49,6 +50,7 @@ FUNCTIONS: Final[Mapping[Callable[..., Any], Callable[..., Any]]] = {
     np.min: lambda a, axis=None, keepdims=False: ops.min(a, axis, keepdims),
     np.split: lambda ary, indices_or_sections, axis=0: ops.split(ary, indices_or_sections, axis),
     np.transpose: lambda a, axes=None: ops.transpose(a, axes),
+    np.clip: lambda a, a_min=None, a_max=None: ops.clip(a, a_min, a_max),
 }
 
 

@@ -120,6 +120,12 @@ class Node(Generic[D]):
     def __rmul__(self, other: Operand[D]) -> Node[D]:
         return _arithmetic.mul(other, self)
 
+    def __matmul__(self, other: Node[D] | NDArray[D]) -> Node[D]:
+        return _linalg.matmul(self, other)
+
+    def __rmatmul__(self, other: Node[D] | NDArray[D]) -> Node[D]:
+        return _linalg.matmul(other, self)
+
     def __truediv__(self, other: Operand[D]) -> Node[D]:
         return _arithmetic.div(self, other)
 
@@ -355,5 +361,6 @@ def _check_name(name: object) -> None:
 # Imported last: these modules build on Node (the operators above call into them).
 from puregrad import interop as _interop  # noqa: E402
 from puregrad.ops import arithmetic as _arithmetic  # noqa: E402
+from puregrad.ops import linalg as _linalg  # noqa: E402
 from puregrad.ops import reduce as _reduce  # noqa: E402
 from puregrad.ops import shape as _shape  # noqa: E402

@@ -2,6 +2,15 @@
 
 from puregrad.ops.arithmetic import add, div, mul, neg, pow, power, sub
 from puregrad.ops.elementwise import cos, exp, log, relu, sigmoid, sin, sqrt, square, tanh
+from puregrad.ops.linalg import linear, matmul
+from puregrad.ops.nn import (
+    clip,
+    log_softmax,
+    mean_squared_error,
+    softmax,
+    softmax_cross_entropy,
+    stop_gradient,
+)
 from puregrad.ops.reduce import max, mean, min, sum
 from puregrad.ops.shape import (
     broadcast_to,
@@ -16,14 +25,19 @@ from puregrad.ops.shape import (
 __all__ = [
     "add",
     "broadcast_to",
+    "clip",
     "concat",
     "cos",
     "div",
     "exp",
     "get_item",
+    "linear",
     "log",
+    "log_softmax",
+    "matmul",
     "max",
     "mean",
+    "mean_squared_error",
     "min",
     "mul",
     "neg",
@@ -33,9 +47,12 @@ __all__ = [
     "reshape",
     "sigmoid",
     "sin",
+    "softmax",
+    "softmax_cross_entropy",
     "split",
     "sqrt",
     "square",
+    "stop_gradient",
     "sub",
     "sum",
     "sum_to",
