@@ -20,11 +20,26 @@ from puregrad.ops import (
     sum,
     sum_to,
 )
+from puregrad.tree import (
+    Leaf,
+    Param,
+    TreeDef,
+    gradients_of,
+    to_arrays,
+    to_variables,
+    tree_leaves,
+    tree_map,
+    tree_structure,
+    tree_unflatten,
+)
 
 __all__ = [
     "Config",
     "Gradients",
+    "Leaf",
     "Node",
+    "Param",
+    "TreeDef",
     "add",
     "backward",
     "broadcast_to",
@@ -33,6 +48,7 @@ __all__ = [
     "div",
     "exp",
     "get_config",
+    "gradients_of",
     "log",
     "mul",
     "neg",
@@ -44,6 +60,12 @@ __all__ = [
     "sub",
     "sum",
     "sum_to",
+    "to_arrays",
+    "to_variables",
+    "tree_leaves",
+    "tree_map",
+    "tree_structure",
+    "tree_unflatten",
     "using_config",
     "variable",
 ]
