@@ -179,35 +179,37 @@ def _sweep(
         node = ready.pop()
         origin = node.origin
         inputs = node.inputs
-        xs = inputs if graph_mode else tuple(x.value if type(x) is Node else x for x in inputs)
+        xs = inputs if graph_mode else tuple([x.value if type(x) is Node else x for x in inputs])
         # Locals are dropped as soon as they are used, so a consumed gradient is freed at once.
         if type(origin) is Output:
             rule: Callable[..., Array] = origin.call.op.vjp
             gys = slots.pop(origin.call)
             live = any(g is not None for g in gys)
-            rule_args: tuple[Any, ...] = (_fill(gys, origin.call, graph_mode), xs)
+            upstream: Array = _fill(gys, origin.call, graph_mode)
             del gys
+            rule_args: tuple[Array, ...] = (xs,)
         else:
             rule = origin.vjp  # type: ignore[union-attr]  # every node made ready has an origin
-            gy = grads.get(node) if retain else grads.pop(node, None)
-            live = gy is not None
-            rule_args = (gy, xs, node if graph_mode else node.value)
-            del gy
+            upstream = grads.get(node) if retain else grads.pop(node, None)
+            live = upstream is not None
+            rule_args = (xs, node if graph_mode else node.value)
         del node
         for i, x in enumerate(inputs):
             if type(x) is not Node or not x.requires_grad:
                 continue
             if live:
-                gx = rule(i, *rule_args)
+                gx = rule(i, upstream, *rule_args)
                 if gx is not None:
-                    gx = _fit(gx, x.value)
+                    value = x.value
+                    if gx.shape != value.shape or gx.dtype is not value.dtype:
+                        gx = _fit(gx, value)
                     previous = grads.get(x)
                     grads[x] = gx if previous is None else previous + gx
                     del gx, previous
             consumers[x] -= 1
             if consumers[x] == 0:
                 complete(x)
-        del rule_args
+        del upstream, rule_args
     return grads
 
 

@@ -180,7 +180,7 @@ def _freeze(y: Any) -> NDArray[Any]:
         y = np.asarray(y)  # ufuncs give numpy scalars for 0-d values
     elif y.base is not None and not read_only_memory(y.base):
         y = y.copy()
-    y.flags.writeable = False
+    y.setflags(write=False)
     return y  # type: ignore[no-any-return]  # narrowed to ndarray above
 
 
