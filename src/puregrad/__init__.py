@@ -3,6 +3,7 @@
 from puregrad.backward import Gradients, backward
 from puregrad.check import check_grad
 from puregrad.config import Config, get_config, no_grad, using_config
+from puregrad.data import accuracy, minibatches, spiral
 from puregrad.node import Node, constant, variable
 from puregrad.ops import (
     add,
@@ -69,6 +70,7 @@ __all__ = [
     "SGD",
     "TreeDef",
     "WeightDecay",
+    "accuracy",
     "add",
     "apply_updates",
     "backward",
@@ -81,12 +83,14 @@ __all__ = [
     "get_config",
     "gradients_of",
     "log",
+    "minibatches",
     "mul",
     "neg",
     "no_grad",
     "pow",
     "power",
     "reshape",
+    "spiral",
     "square",
     "step",
     "sub",
