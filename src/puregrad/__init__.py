@@ -4,6 +4,7 @@ from puregrad.backward import Gradients, backward
 from puregrad.check import check_grad
 from puregrad.config import Config, get_config, no_grad, using_config
 from puregrad.data import accuracy, minibatches, spiral
+from puregrad.graph import render, to_dot
 from puregrad.node import Node, constant, variable
 from puregrad.ops import (
     add,
@@ -89,6 +90,7 @@ __all__ = [
     "no_grad",
     "pow",
     "power",
+    "render",
     "reshape",
     "spiral",
     "square",
@@ -97,6 +99,7 @@ __all__ = [
     "sum",
     "sum_to",
     "to_arrays",
+    "to_dot",
     "to_variables",
     "tree_leaves",
     "tree_map",
