@@ -29,7 +29,7 @@ def test_values_are_labelled_with_name_shape_and_dtype_ops_by_name() -> None:
     assert len(values) == 5  # x, w, exp(x), the product, the sum
     assert any('label="x\\n(2, 3) float32"' in v and "#ffb84d" in v for v in values)
     assert any('label="w\\n(3,) float32"' in v and "#e8e8e8" in v for v in values)
-    assert any('label="() float32"' in v for v in values)
+    assert any('label="() float32"' in v and "#ffffff" in v for v in values)  # a result
     assert sorted(re.search(r'label="(\w+)"', op).group(1) for op in statements(dot, "op")) == [  # type: ignore[union-attr]  # every op line has a label
         "exp", "mul", "sum"
     ]

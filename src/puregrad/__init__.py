@@ -50,6 +50,7 @@ from puregrad.tree import (
     tree_map,
     tree_structure,
     tree_unflatten,
+    tree_value_and_grad,
 )
 
 __all__ = [
@@ -105,6 +106,7 @@ __all__ = [
     "tree_map",
     "tree_structure",
     "tree_unflatten",
+    "tree_value_and_grad",
     "using_config",
     "variable",
 ]

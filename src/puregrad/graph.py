@@ -2,7 +2,8 @@
 
 `to_dot` walks the graph below some output nodes without recursion (a graph may be millions
 of ops deep) and writes one DOT statement per value and per op application: values are
-ellipses labelled with name, shape and dtype (variables orange, constants grey), ops are
+ellipses labelled with name, shape and dtype (variables orange, constants grey, results
+white), ops are
 boxes labelled with the op's name, and an op with several outputs (`split`) is drawn once.
 Identifiers are given in visiting order, so the same graph always gives the same text.
 
@@ -68,7 +69,7 @@ def to_dot(graph: Node[Any] | Sequence[Node[Any]], *, verbose: bool = False) -> 
     >>> print(to_dot(pg.exp(x)), end="")
     digraph puregrad {
       node [fontname="Helvetica"];
-      v0 [label="() float64", shape=ellipse, style=filled, fillcolor="#e8e8e8"];
+      v0 [label="() float64", shape=ellipse, style=filled, fillcolor="#ffffff"];
       op0 [label="exp", shape=box, style=filled, fillcolor="#bfd8ff"];
       op0 -> v0;
       v1 [label="x\\n() float64", shape=ellipse, style=filled, fillcolor="#ffb84d"];
@@ -88,10 +89,12 @@ def to_dot(graph: Node[Any] | Sequence[Node[Any]], *, verbose: bool = False) -> 
             return values[key], False
         name = values[key] = f"v{len(values)}"
         kept.append(node)
-        if node.origin is None and node.requires_grad:
+        if node.origin is not None:
+            color = "#ffffff"  # an op's result
+        elif node.requires_grad:
             color = "#ffb84d"  # a variable
         else:
-            color = "#e8e8e8"
+            color = "#e8e8e8"  # a constant
         lines.append(
             f"  {name} [label={_quote(_value_label(node, verbose))}, shape=ellipse, "
             f'style=filled, fillcolor="{color}"];'

@@ -14,14 +14,16 @@ being differentiated is annotated `Param[F]` (`Node[F] | NDArray[F]`); every op 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, Final, Generic, TypeAlias, TypeVar, final, overload
+from typing import Any, Concatenate, Final, Generic, ParamSpec, TypeAlias, TypeVar, final, overload
 
 import attrs
 import numpy as np
 from numpy.typing import NDArray
 
-from puregrad.backward import Gradients
+from puregrad.backward import Gradients, backward
+from puregrad.config import Config, using_config
 from puregrad.node import F, Node, variable
 
 __all__ = [
@@ -35,9 +37,11 @@ __all__ = [
     "tree_map",
     "tree_structure",
     "tree_unflatten",
+    "tree_value_and_grad",
 ]
 
 T = TypeVar("T")
+P = ParamSpec("P")
 L = TypeVar("L", NDArray[Any], Node[Any])
 """The leaves a mapped function sees: all arrays, or all nodes."""
 
@@ -415,3 +419,51 @@ def gradients_of(grads: Gradients, variables: object) -> object:
         else:
             values.append(g.value)
     return _build(root, iter(values))
+
+
+_RECORD: Final = Config()  # f runs with backprop on, whatever scope the caller is in
+_NO_GRADIENTS: Final = Gradients({})
+
+
+def tree_value_and_grad(
+    f: Callable[Concatenate[T, P], Node[F]],
+) -> Callable[Concatenate[T, P], tuple[NDArray[F], T]]:
+    """`value_and_grad` for a function of a tree of parameters (its first argument).
+
+    The returned function takes the tree of arrays (and `f`'s other arguments, passed
+    unchanged), makes its leaves `variable`s, evaluates `f` once with backprop enabled (also
+    inside `no_grad`) and returns `(value, gradients)`: the value as a 0-d array and the
+    gradients as a tree of read-only arrays of the same structure (zeros for a leaf `f` does
+    not use).
+
+    Raises:
+        TypeError: (when called) the first argument is not a tree of floating arrays, or `f`
+            does not return a Node.
+        ValueError: (when called) `f` returns a node that is not of shape `()`.
+
+    >>> import puregrad as pg
+    >>> def loss(p: dict[str, Param[np.float64]], x: float) -> Node[np.float64]:
+    ...     return pg.sum(p["w"] * x) + pg.sum(p["b"] * p["b"])
+    >>> value, grads = tree_value_and_grad(loss)({"w": np.ones(2), "b": np.ones(1)}, 3.0)
+    >>> value, grads
+    (array(7.), {'w': array([3., 3.]), 'b': array([2.])})
+    """
+
+    @functools.wraps(f)
+    def value_and_gradient(params: T, /, *args: P.args, **kwargs: P.kwargs) -> tuple[NDArray[F], T]:
+        variables = to_variables(params)
+        with using_config(_RECORD):
+            y = f(variables, *args, **kwargs)
+        if type(y) is not Node:
+            raise TypeError(
+                f"tree_value_and_grad: f must return a puregrad Node, got {type(y).__name__}"
+            )
+        if y.shape != ():
+            raise ValueError(
+                f"tree_value_and_grad: f must return a node of shape () (a scalar), got shape "
+                f"{y.shape}; reduce it (pg.sum)"
+            )
+        grads = backward(y, _RECORD) if y.requires_grad else _NO_GRADIENTS
+        return y.value, gradients_of(grads, variables)
+
+    return value_and_gradient
