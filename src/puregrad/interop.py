@@ -27,6 +27,7 @@ UFUNCS: Final[Mapping[np.ufunc, Callable[..., Any]]] = {
     np.square: ops.square,
     np.exp: ops.exp,
     np.log: ops.log,
+    np.matmul: ops.matmul,
 }
 
 FUNCTIONS: Final[Mapping[Callable[..., Any], Callable[..., Any]]] = {
@@ -37,6 +38,7 @@ FUNCTIONS: Final[Mapping[Callable[..., Any], Callable[..., Any]]] = {
     np.sum: lambda a, axis=None, keepdims=False: ops.sum(a, axis, keepdims),
     np.reshape: lambda a, shape: ops.reshape(a, shape),
     np.broadcast_to: lambda array, shape: ops.broadcast_to(array, shape),
+    np.clip: lambda a, a_min=None, a_max=None: ops.clip(a, a_min, a_max),
 }
 
 

@@ -116,6 +116,12 @@ class Node(Generic[D]):
     def __rmul__(self, other: Operand[D]) -> Node[D]:
         return _arithmetic.mul(other, self)
 
+    def __matmul__(self, other: Node[D] | NDArray[D]) -> Node[D]:
+        return _linalg.matmul(self, other)
+
+    def __rmatmul__(self, other: Node[D] | NDArray[D]) -> Node[D]:
+        return _linalg.matmul(other, self)
+
     def __truediv__(self, other: Operand[D]) -> Node[D]:
         return _arithmetic.div(self, other)
 
@@ -299,3 +305,4 @@ def _check_name(name: object) -> None:
 # Imported last: these modules build on Node (the operators above call into them).
 from puregrad import interop as _interop  # noqa: E402
 from puregrad.ops import arithmetic as _arithmetic  # noqa: E402
+from puregrad.ops import linalg as _linalg  # noqa: E402
