@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+DEMO_STAMP := $(VENV)/.installed-demo
 
 .PHONY: test demo bench typecheck unit clean
 
@@ -23,8 +24,14 @@ unit: $(STAMP)
 typecheck: $(STAMP)
 	$(PY) -m mypy
 
-demo: $(STAMP)
+# The demo also needs the optional `demo` extra (matplotlib) for its PNG.
+$(DEMO_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[dev,demo]'
+	touch $(DEMO_STAMP)
+
+demo: $(DEMO_STAMP)
 	$(PY) examples/demo.py
+	$(PY) examples/train_spiral.py
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py

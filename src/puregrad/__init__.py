@@ -5,6 +5,14 @@ from puregrad.check import check_grad
 from puregrad.config import Config, get_config, no_grad, using_config
 from puregrad.data import accuracy, minibatches, spiral
 from puregrad.graph import render, to_dot
+from puregrad.layers import (
+    Activation,
+    Initializer,
+    Linear,
+    LinearParams,
+    MLP,
+    MLPParams,
+)
 from puregrad.node import Node, constant, variable
 from puregrad.ops import (
     add,
@@ -76,6 +84,7 @@ from puregrad.tree import (
 from puregrad.transforms import grad, value_and_grad, vjp
 
 __all__ = [
+    "Activation",
     "AdaGrad",
     "AdaGradState",
     "Adam",
@@ -86,7 +95,12 @@ __all__ = [
     "EmptyState",
     "GradientTransformation",
     "Gradients",
+    "Initializer",
     "Leaf",
+    "Linear",
+    "LinearParams",
+    "MLP",
+    "MLPParams",
     "MomentumSGD",
     "MomentumState",
     "Node",
