@@ -35,10 +35,16 @@ def median(values: list[float]) -> float:
 
 
 def timed(function: Callable[[], T]) -> tuple[T, float]:
-    """`function()` and the seconds it took (the collector runs as it would for a user)."""
-    start = time.perf_counter()
+    """`function()` and the CPU seconds this process spent on it (the collector runs as it
+    would for a user).
+
+    CPU time, not wall time: every workload runs on one thread (one BLAS thread), and on a
+    shared machine other processes' load would otherwise inflate whichever framework
+    happened to run while they did, skewing ratios between separately run workers.
+    """
+    start = time.process_time()
     result = function()
-    return result, time.perf_counter() - start
+    return result, time.process_time() - start
 
 
 def _status_kib(field: str) -> int:

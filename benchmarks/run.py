@@ -108,7 +108,9 @@ def rows(sizes: Sizes) -> list[Row]:
 
 
 def _count(n: int) -> str:
-    """6,000 as '6k', 1,000,002 as '10^6' (sizes in labels)."""
+    """6,000 as '6k', 2,000,000 as '2M', 1,000,002 as '10^6' (sizes in labels)."""
+    if n >= 1_000_000 and n % 1_000_000 == 0:
+        return f"{n // 1_000_000}M"
     if n >= 1_000_000 and round(math.log10(n), 3).is_integer():
         return f"10^{round(math.log10(n))}"
     if n >= 1000:
