@@ -40,6 +40,7 @@ def forward_steps() -> list[tuple[str, float]]:
     assert inputs is not None  # y requires grad: the op is recorded
     raw = mul.forward(*values)
     frozen = op_module._freeze(raw)
+    inference = pg.Config(enable_backprop=False)
     return [
         ("np.multiply(0-d array, float) (numpy by hand's op)", best_us(lambda: np.multiply(value, 0.99))),
         ("np.float64 * float", best_us(lambda: raw * 0.99)),
@@ -50,7 +51,7 @@ def forward_steps() -> list[tuple[str, float]]:
         ("apply(MUL, (y, c)) in all", best_us(lambda: op_module.apply(mul, (y, 0.99), None))),
         ("pg.mul(y, c)", best_us(lambda: pg.mul(y, 0.99))),
         ("y * c (Node.__mul__ -> pg.mul -> apply)", best_us(lambda: y * 0.99)),
-        ("y * c under a Config(enable_backprop=False) argument", best_us(lambda: pg.mul(y, 0.99, config=pg.Config(enable_backprop=False)))),
+        ("pg.mul(y, c, config=Config(enable_backprop=False))", best_us(lambda: pg.mul(y, 0.99, config=inference))),
     ]
 
 
