@@ -1,10 +1,335 @@
-"""The benchmark suite `make bench` runs (see benchmarks/README.md)."""
+"""The benchmark suite `make bench` runs (see benchmarks/README.md).
+
+Every workload runs on every framework in a fresh subprocess (`benchmarks/worker.py`), with
+one BLAS thread and float64. The results become one table of medians, with puregrad's ratios
+to numpy by hand (the limit) and to PyTorch, computed within this run; the table is printed
+and written, with the raw figures as JSON, to benchmarks/results/latest.{md,json}
+(`--quick`: a small smoke run, written to quick.{md,json}).
+
+    python benchmarks/run.py [--quick] [--only fan_in,mlp] [--frameworks numpy,puregrad]
+"""
 
 from __future__ import annotations
 
+import argparse
+import datetime
+import json
+import math
+import os
+import platform
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Final
 
-def main() -> None:
-    print("no benchmarks yet")
+ROOT: Final = Path(__file__).resolve().parent.parent
+if __package__ in (None, ""):  # run as a script (`make bench`): make `benchmarks` importable
+    sys.path.insert(0, str(ROOT))
+
+import attrs  # noqa: E402
+
+from benchmarks.worker import FRAMEWORKS, FULL, QUICK, WORKLOADS, Sizes  # noqa: E402
+
+COLUMNS: Final = ("numpy", "puregrad", "torch", "autograd", "dezero")
+HEADINGS: Final = {
+    "numpy": "numpy by hand",
+    "puregrad": "puregrad",
+    "torch": "PyTorch",
+    "autograd": "HIPS autograd",
+    "dezero": "DeZero",
+}
+
+THREADS: Final = {
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "VECLIB_MAXIMUM_THREADS": "1",
+    "NUMEXPR_NUM_THREADS": "1",
+}
+# Large arrays always mmapped, so a freed array leaves the RSS at once (otherwise glibc keeps
+# freed heap memory, and the RSS high-water mark of the memory workload says nothing).
+MEMORY_ENV: Final = {"sin_memory": {"MALLOC_MMAP_THRESHOLD_": "131072"}}
+
+
+@attrs.frozen
+class Row:
+    """One line of the table: a metric of one workload, per framework."""
+
+    label: str
+    workload: str
+    metric: str
+    relative: bool = False  # shown as a multiple of numpy by hand's figure
+    ratios: bool = True  # whether puregrad's ratios to the others mean something
+
+
+def rows(sizes: Sizes) -> list[Row]:
+    ops = 3 * sizes.chain_triples
+    small, large = sizes.fan_in[0], sizes.fan_in[-1]
+    deep = 3 * sizes.deep_triples
+    traced = 3 * sizes.traced_triples
+    sin = f"{sizes.sin_depth} x sin on {_count(sizes.sin_floats)} floats"
+    fan = [
+        Row(f"wide fan-in backward, N = {_count(n)}, s", "fan_in", f"backward_s_{n}")
+        for n in sizes.fan_in
+    ]
+    return [
+        Row(f"scalar chain ({_count(ops)} ops), forward µs/op", "scalar_chain", "forward_us_per_op"),
+        Row("same, backward µs/op", "scalar_chain", "backward_us_per_op"),
+        Row("same, backward with create_graph=True, µs/op", "scalar_chain", "backward_create_graph_us_per_op"),
+        Row("same, forward under no_grad, µs/op", "scalar_chain", "forward_no_grad_us_per_op"),
+        Row(
+            f"MLP 784-256-10, batch {sizes.mlp_batch}, fwd+bwd step, × numpy by hand",
+            "mlp",
+            "step_s",
+            relative=True,
+        ),
+        *fan,
+        Row(
+            f"wide fan-in: growth exponent {_count(small)} → {_count(large)}",
+            "fan_in",
+            "growth_exponent",
+            ratios=False,
+        ),
+        Row(f"{_count(deep)}-deep chain, bytes per node (RSS growth)", "deep_chain", "bytes_per_node_rss"),
+        Row(f"{_count(traced)}-deep chain, bytes per node (tracemalloc)", "deep_chain", "bytes_per_node_traced"),
+        Row(f"{_count(deep)}-deep chain, forward µs/op", "deep_chain", "forward_us_per_op"),
+        Row(
+            f"{_count(deep)}-deep chain under no_grad, bytes per node kept (RSS growth)",
+            "deep_chain",
+            "no_grad_bytes_per_node_rss",
+            ratios=False,
+        ),
+        Row(f"{sin}: backward peak above forward, arrays (tracemalloc)", "sin_memory", "backward_peak_arrays_traced"),
+        Row(f"same, arrays (RSS high-water mark)", "sin_memory", "backward_peak_arrays_rss"),
+        Row(f"same, fwd+bwd time, × numpy by hand", "sin_memory", "forward_backward_s", relative=True),
+    ]
+
+
+def _count(n: int) -> str:
+    """6,000 as '6k', 2,000,000 as '2M', 1,000,002 as '10^6' (sizes in labels)."""
+    if n >= 1_000_000 and n % 1_000_000 == 0:
+        return f"{n // 1_000_000}M"
+    if n >= 1_000_000 and round(math.log10(n), 3).is_integer():
+        return f"10^{round(math.log10(n))}"
+    if n >= 1000:
+        return f"{n / 1000:g}k" if n % 1000 == 0 else f"{n:,}"
+    return str(n)
+
+
+def _environment(extra: dict[str, str]) -> dict[str, str]:
+    env = dict(os.environ) | THREADS | extra
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
+    return env
+
+
+def run_one(
+    workload: str, framework: str, quick: bool, repeat: int | None, timeout: float
+) -> dict[str, Any]:
+    """Start one worker process and read its record (a crash or timeout becomes `failed`)."""
+    command = [sys.executable, "-m", "benchmarks.worker", workload, framework]
+    command += ["--quick"] if quick else []
+    command += ["--repeat", str(repeat)] if repeat is not None else []
+    record: dict[str, Any] = {"workload": workload, "framework": framework}
+    try:
+        done = subprocess.run(
+            command,
+            cwd=ROOT,
+            env=_environment(MEMORY_ENV.get(workload, {})),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        return record | {"status": "failed", "message": f"timed out after {timeout:.0f} s"}
+    lines = done.stdout.strip().splitlines()
+    if done.returncode != 0 or not lines:
+        error = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        return record | {"status": "failed", "message": f"exit {done.returncode}: {error}"}
+    result: dict[str, Any] = json.loads(lines[-1])
+    return result
+
+
+def _format(value: float | None) -> str:
+    if value is None or math.isnan(value):
+        return "—"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    if value == 0:
+        return "0"
+    if abs(value) < 0.001:
+        return f"{value:.2g}"
+    return f"{value:.3g}"
+
+
+def _value(records: dict[str, dict[str, Any]], framework: str, row: Row) -> float | None:
+    record = records.get(framework)
+    if record is None or record.get("status") != "ok":
+        return None
+    value: float | None = record["metrics"].get(row.metric)
+    if value is None or not row.relative:
+        return value
+    limit = _value(records, "numpy", attrs.evolve(row, relative=False))
+    return None if limit is None or limit == 0 else value / limit
+
+
+def _cell(records: dict[str, dict[str, Any]], framework: str, row: Row) -> str:
+    record = records.get(framework)
+    if record is None:
+        return "—"
+    if record.get("status") == "skipped":
+        return "skipped"
+    if record.get("status") == "failed":
+        return "failed"
+    return _format(_value(records, framework, row))
+
+
+def _ratio(records: dict[str, dict[str, Any]], row: Row, other: str) -> str:
+    if not row.ratios:
+        return "—"
+    mine, theirs = _value(records, "puregrad", row), _value(records, other, row)
+    if mine is None or theirs is None or theirs == 0:
+        return "—"
+    return f"{mine / theirs:.2f}"
+
+
+def table(results: dict[str, dict[str, dict[str, Any]]], sizes: Sizes) -> str:
+    """The markdown table: one row per metric, one column per framework, then puregrad's
+    ratios to numpy by hand and to PyTorch (from this run's own figures)."""
+    head = [*(HEADINGS[f] for f in COLUMNS), "puregrad ÷ numpy", "puregrad ÷ PyTorch"]
+    lines = ["| workload | " + " | ".join(head) + " |", "| --- " * (len(head) + 1) + "|"]
+    for row in rows(sizes):
+        records = results.get(row.workload)
+        if records is None:
+            continue
+        if not any(r.get("status") == "ok" and row.metric in r["metrics"] for r in records.values()):
+            continue
+        cells = [_cell(records, f, row) for f in COLUMNS]
+        cells += [_ratio(records, row, "numpy"), _ratio(records, row, "torch")]
+        lines.append(f"| {row.label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def notes(results: dict[str, dict[str, dict[str, Any]]]) -> list[str]:
+    """What a reader must know besides the figures: skips, failures, notes, and whether
+    every framework's results (gradients, losses) agree with numpy by hand's."""
+    found: list[str] = []
+    seen: set[str] = set()
+    mismatches: list[str] = []
+    for workload, records in results.items():
+        reference = records.get("numpy", {}).get("metrics", {})
+        for framework, record in records.items():
+            status = record.get("status")
+            if status in ("skipped", "failed"):
+                found.append(f"{workload} / {HEADINGS[framework]}: {status}: {record.get('message')}")
+            for note in record.get("notes", []):
+                if note not in seen:
+                    seen.add(note)
+                    found.append(f"{HEADINGS[framework]}: {note}")
+            for key, value in record.get("metrics", {}).items():
+                expected = reference.get(key)
+                if key.startswith("check") and expected is not None:
+                    if not math.isclose(value, expected, rel_tol=1e-6, abs_tol=1e-9):
+                        mismatches.append(f"{workload} / {HEADINGS[framework]} {key}: {value!r} vs {expected!r}")
+    if mismatches:
+        found += [f"RESULTS DIFFER from numpy by hand: {m}" for m in mismatches]
+    else:
+        found.append("every framework's gradients (and losses) agree with numpy by hand's")
+    return found
+
+
+def _meta(argv: Sequence[str], quick: bool, results: dict[str, dict[str, dict[str, Any]]]) -> dict[str, Any]:
+    versions: dict[str, str] = {}
+    for records in results.values():
+        for framework, record in records.items():
+            if "version" in record:
+                versions[HEADINGS[framework]] = record["version"]
+    cpu = platform.processor()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+    except OSError:
+        commit = ""
+    return {
+        "command": " ".join(["python benchmarks/run.py", *argv]),
+        "quick": quick,
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "commit": commit,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "threads": THREADS,
+        "versions": versions,
+    }
+
+
+def main(argv: Sequence[str] | None = None, progress: Callable[[str], None] | None = None) -> str:
+    """Run the suite; print and write the table. Returns the markdown it wrote."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="small sizes and few repeats: a smoke run")
+    parser.add_argument("--only", help=f"comma-separated workloads, of {', '.join(WORKLOADS)}")
+    parser.add_argument("--frameworks", help=f"comma-separated, of {', '.join(FRAMEWORKS)}")
+    parser.add_argument("--repeat", type=int, help="repeats per timing (default 7, quick 3)")
+    parser.add_argument("--timeout", type=float, default=900.0, help="seconds per worker")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(arguments)
+    say = progress if progress is not None else lambda line: print(line, file=sys.stderr, flush=True)
+    workloads = _choose(args.only, WORKLOADS, "workload")
+    frameworks = _choose(args.frameworks, FRAMEWORKS, "framework")
+    sizes = QUICK if args.quick else FULL
+
+    results: dict[str, dict[str, dict[str, Any]]] = {}
+    started = time.perf_counter()
+    for workload in workloads:
+        for framework in frameworks:
+            start = time.perf_counter()
+            record = run_one(workload, framework, args.quick, args.repeat, args.timeout)
+            results.setdefault(workload, {})[framework] = record
+            status = record.get("status")
+            detail = "" if status == "ok" else f": {record.get('message')}"
+            say(f"{workload:>12} / {framework:<8} {status}{detail} ({time.perf_counter() - start:.1f} s)")
+    say(f"done in {time.perf_counter() - started:.0f} s")
+
+    meta = _meta(arguments, args.quick, results)
+    markdown = "\n".join(
+        [
+            table(results, sizes),
+            "",
+            *(f"- {note}" for note in notes(results)),
+            "",
+            f"`{meta['command']}` at {meta['commit'] or 'an unknown commit'}, {meta['date']}; "
+            f"Python {meta['python']}, {meta['cpu']} ({meta['cores']} cores, one BLAS thread); "
+            + ", ".join(f"{k} {v}" for k, v in meta["versions"].items())
+            + ".",
+        ]
+    )
+    print(markdown)
+    args.out.mkdir(parents=True, exist_ok=True)
+    stem = "quick" if args.quick else "latest"
+    (args.out / f"{stem}.md").write_text(markdown + "\n")
+    (args.out / f"{stem}.json").write_text(json.dumps({"meta": meta, "results": results}, indent=2) + "\n")
+    return markdown
+
+
+def _choose(given: str | None, known: dict[str, Any], what: str) -> list[str]:
+    if given is None:
+        return list(known)
+    chosen = [name.strip() for name in given.split(",") if name.strip()]
+    unknown = [name for name in chosen if name not in known]
+    if unknown:
+        raise SystemExit(f"unknown {what}: {', '.join(unknown)} (known: {', '.join(known)})")
+    return chosen
 
 
 if __name__ == "__main__":

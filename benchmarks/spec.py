@@ -1,0 +1,57 @@
+"""What every framework computes: the workloads' constants and inputs, shared by all
+`impl_*.py` so each writes the same math."""
+
+from __future__ import annotations
+
+from typing import Final
+
+import attrs
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["CHAIN_ADD", "CHAIN_MUL", "CHAIN_X", "MLPData", "chain_op", "fan_in_constants", "mlp_data"]
+
+CHAIN_X: Final = 0.5
+"""The scalar chain's input."""
+CHAIN_MUL: Final = 0.99
+CHAIN_ADD: Final = 0.01
+
+
+def chain_op(i: int) -> str:
+    """The i-th op of the scalar chain: sin, then `* CHAIN_MUL`, then `+ CHAIN_ADD`, repeated
+    (values stay in [-1, 1], so any depth is safe). The constants keep the gradient of 10^4
+    ops far from underflow: subnormal floats would slow every framework's arithmetic."""
+    return ("sin", "mul", "add")[i % 3]
+
+
+def fan_in_constants(n: int) -> list[float]:
+    """The wide fan-in's branch constants: y = x * 1 + x * 2 + ... + x * n."""
+    return [float(i) for i in range(1, n + 1)]
+
+
+@attrs.frozen
+class MLPData:
+    """A 784-256-10 MLP's batch and parameters (float64, read-only)."""
+
+    x: NDArray[np.float64]
+    t: NDArray[np.int64]
+    w1: NDArray[np.float64]
+    b1: NDArray[np.float64]
+    w2: NDArray[np.float64]
+    b2: NDArray[np.float64]
+
+
+def mlp_data(batch: int = 512, sizes: tuple[int, int, int] = (784, 256, 10)) -> MLPData:
+    rng = np.random.default_rng(0)
+    n_in, n_hidden, n_out = sizes
+    arrays = (
+        rng.standard_normal((batch, n_in)),
+        rng.integers(0, n_out, batch),
+        rng.standard_normal((n_in, n_hidden)) * np.sqrt(2.0 / n_in),
+        np.zeros(n_hidden),
+        rng.standard_normal((n_hidden, n_out)) * np.sqrt(1.0 / n_hidden),
+        np.zeros(n_out),
+    )
+    for a in arrays:
+        a.flags.writeable = False
+    return MLPData(*arrays)
