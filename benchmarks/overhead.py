@@ -36,7 +36,7 @@ def forward_steps() -> list[tuple[str, float]]:
     y = pg.variable(0.5)
     value = y.value
     mul: Any = arithmetic.MUL
-    values, inputs, generation = op_module._operands("mul", (y, 0.99), None)
+    values, inputs = op_module._operands("mul", (y, 0.99), True)
     assert inputs is not None  # y requires grad: the op is recorded
     raw = mul.forward(*values)
     frozen = op_module._freeze(raw)
@@ -44,13 +44,13 @@ def forward_steps() -> list[tuple[str, float]]:
     return [
         ("np.multiply(0-d array, float) (numpy by hand's op)", best_us(lambda: np.multiply(value, 0.99))),
         ("np.float64 * float", best_us(lambda: raw * 0.99)),
-        ("_operands: read config, unpack and check operands", best_us(lambda: op_module._operands("mul", (y, 0.99), None))),
-        ("Binary.forward (the ufunc inside try)", best_us(lambda: mul.forward(*values))),
-        ("_freeze: np.asarray of the numpy scalar, read-only flag", best_us(lambda: op_module._freeze(raw))),
-        ("_new_node: object.__new__ and six slot setters", best_us(lambda: node_module._new_node(frozen, mul, inputs, generation + 1))),
+        ("_operands (the general path): unpack and check operands", best_us(lambda: op_module._operands("mul", (y, 0.99), True))),
+        ("Binary.forward (the ufunc itself)", best_us(lambda: mul.forward(*values))),
+        ("_freeze: np.array of the numpy scalar, read-only flag", best_us(lambda: op_module._freeze(raw))),
+        ("_new_node: object.__new__ and five slot setters", best_us(lambda: node_module._new_node(frozen, mul, inputs))),
         ("apply(MUL, (y, c)) in all", best_us(lambda: op_module.apply(mul, (y, 0.99), None))),
         ("pg.mul(y, c)", best_us(lambda: pg.mul(y, 0.99))),
-        ("y * c (Node.__mul__ -> pg.mul -> apply)", best_us(lambda: y * 0.99)),
+        ("y * c (Node.__mul__ -> apply)", best_us(lambda: y * 0.99)),
         ("pg.mul(y, c, config=Config(enable_backprop=False))", best_us(lambda: pg.mul(y, 0.99, config=inference))),
     ]
 
@@ -63,7 +63,7 @@ def backward_steps(ops: int = 3000) -> list[tuple[str, float]]:
     seeds = [np.ones((), np.float64)]
     outputs = (y,)
     whole = best_us(lambda: pg.backward(y), number=3, repeat=5) / ops
-    sweep = best_us(lambda: backward_module._sweep(outputs, seeds, False, False), number=3, repeat=5) / ops
+    sweep = best_us(lambda: backward_module._sweep(outputs, list(seeds), False, False), number=3, repeat=5) / ops
     value = y.value
     mul: Any = arithmetic.MUL
     xs = (value, 0.99)

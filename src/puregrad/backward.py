@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 
 from puregrad.config import Config, resolve_config, using_config
 from puregrad.node import D, Node, _leaf
-from puregrad.op import Array, Call, Output
+from puregrad.op import Array, Call, Origin, Output
 from puregrad.ops.arithmetic import Cast
 from puregrad.ops.shape import SumTo
 
@@ -120,23 +120,21 @@ def _sweep(
     complete (every consumer has run), so each gradient is summed before it is used and,
     without `retain`, dropped right after, keeping only the leaves' gradients.
     """
-    consumers: dict[Node[Any], int] = {}
+    consumers: dict[Node[Any], int] = {}  # op results only: leaves are never "run"
     waiting: dict[Call, int] = {}  # a multi-output call -> its outputs not yet complete
-    stack = [o for o in outputs if o.requires_grad]
+    stack = [o for o in outputs if o.origin is not None]
     for o in stack:
         consumers[o] = 0
     while stack:
         node = stack.pop()
         origin = node.origin
-        if origin is None:
-            continue
         if type(origin) is Output:
             if origin.call in waiting:  # a sibling already counted the shared inputs
                 waiting[origin.call] += 1
                 continue
             waiting[origin.call] = 1
         for x in node.inputs:
-            if type(x) is Node and x.requires_grad:
+            if type(x) is Node and x.origin is not None:  # an op result (it requires grad)
                 if x in consumers:
                     consumers[x] += 1
                 else:
@@ -153,11 +151,9 @@ def _sweep(
     slots: dict[Call, list[Array | None]] = {}  # the complete gradients of a call's outputs
     ready: list[Node[Any]] = []
 
-    def complete(node: Node[Any]) -> None:
-        """Every consumer of `node` has run: its gradient is final."""
-        origin = node.origin
-        if origin is None:
-            return
+    def complete(node: Node[Any], origin: Origin) -> None:
+        """Every consumer of `node` has run: its gradient is final, so its op may run (for
+        one output of several, once the others are final too)."""
         if type(origin) is Output:
             call = origin.call
             slot = slots.get(call)
@@ -171,15 +167,20 @@ def _sweep(
             ready.append(node)
 
     for o in outputs:
-        if o.requires_grad and consumers[o] == 0:
+        if o.origin is not None and consumers[o] == 0:
             consumers[o] = -1  # an output listed twice completes once
-            complete(o)
+            complete(o, o.origin)
 
     while ready:
         node = ready.pop()
         origin = node.origin
         inputs = node.inputs
-        xs = inputs if graph_mode else tuple([x.value if type(x) is Node else x for x in inputs])
+        if graph_mode:
+            xs = inputs
+        elif len(inputs) == 1:  # the one input of a recorded unary op is a node
+            xs = (inputs[0].value,)  # type: ignore[union-attr]
+        else:
+            xs = tuple([x.value if type(x) is Node else x for x in inputs])
         # Locals are dropped as soon as they are used, so a consumed gradient is freed at once.
         if type(origin) is Output:
             rule: Callable[..., Array] = origin.call.op.vjp
@@ -206,9 +207,12 @@ def _sweep(
                     previous = grads.get(x)
                     grads[x] = gx if previous is None else previous + gx
                     del gx, previous
-            consumers[x] -= 1
-            if consumers[x] == 0:
-                complete(x)
+            x_origin = x.origin
+            if x_origin is not None:
+                count = consumers[x] - 1
+                consumers[x] = count
+                if count == 0:
+                    complete(x, x_origin)
         del upstream, rule_args
     return grads
 

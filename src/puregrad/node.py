@@ -45,7 +45,6 @@ class Node(Generic[D]):
         requires_grad: whether gradients flow back through this node.
         origin: the op application that made it, or None for a leaf.
         inputs: the op's operands: nodes, or scalars kept as given.
-        generation: 0 for leaves, else 1 + the largest generation among the inputs.
     """
 
     value: NDArray[D] = attrs.field()
@@ -53,7 +52,6 @@ class Node(Generic[D]):
     requires_grad: bool = False
     origin: Origin | None = None
     inputs: tuple[Input, ...] = ()
-    generation: int = 0
 
     @value.validator
     def _check_value(self, _: object, value: object) -> None:
@@ -61,6 +59,35 @@ class Node(Generic[D]):
             raise TypeError(f"Node value must be a numpy.ndarray, got {type(value).__name__}")
         if value.flags.writeable:
             raise ValueError("Node value must be read-only; use puregrad.variable or constant")
+
+    @property
+    def generation(self) -> int:
+        """0 for a leaf, else 1 + the largest generation among the inputs.
+
+        Derived from the graph on request (iteratively, each node once) rather than stored:
+        `backward` orders ops by counting consumers, and not storing it saves an int object
+        per node.
+        """
+        if self.origin is None:
+            return 0
+        depth: dict[Node[Any], int] = {}
+        stack: list[Node[Any]] = [self]
+        while stack:
+            node = stack[-1]
+            if node in depth:
+                stack.pop()
+                continue
+            pending = [
+                x for x in node.inputs if type(x) is Node and x.origin is not None and x not in depth
+            ]
+            if pending:
+                stack.extend(pending)
+                continue
+            stack.pop()
+            depth[node] = 1 + max(
+                (depth.get(x, 0) for x in node.inputs if type(x) is Node), default=0
+            )
+        return depth[self]
 
     # Array-like properties ----------------------------------------------------------------
 
@@ -102,23 +129,25 @@ class Node(Generic[D]):
 
     # Operators: each is the op of the same name, with the node on either side --------------
 
+    # (straight to the op: these are the hot path of user code)
+
     def __add__(self, other: Operand[D]) -> Node[D]:
-        return _arithmetic.add(self, other)
+        return _apply(_arithmetic.ADD, (self, other), None)
 
     def __radd__(self, other: Operand[D]) -> Node[D]:
-        return _arithmetic.add(other, self)
+        return _apply(_arithmetic.ADD, (other, self), None)
 
     def __sub__(self, other: Operand[D]) -> Node[D]:
-        return _arithmetic.sub(self, other)
+        return _apply(_arithmetic.SUB, (self, other), None)
 
     def __rsub__(self, other: Operand[D]) -> Node[D]:
-        return _arithmetic.sub(other, self)
+        return _apply(_arithmetic.SUB, (other, self), None)
 
     def __mul__(self, other: Operand[D]) -> Node[D]:
-        return _arithmetic.mul(self, other)
+        return _apply(_arithmetic.MUL, (self, other), None)
 
     def __rmul__(self, other: Operand[D]) -> Node[D]:
-        return _arithmetic.mul(other, self)
+        return _apply(_arithmetic.MUL, (other, self), None)
 
     def __matmul__(self, other: Node[D] | NDArray[D]) -> Node[D]:
         return _linalg.matmul(self, other)
@@ -127,19 +156,19 @@ class Node(Generic[D]):
         return _linalg.matmul(other, self)
 
     def __truediv__(self, other: Operand[D]) -> Node[D]:
-        return _arithmetic.div(self, other)
+        return _apply(_arithmetic.DIV, (self, other), None)
 
     def __rtruediv__(self, other: Operand[D]) -> Node[D]:
-        return _arithmetic.div(other, self)
+        return _apply(_arithmetic.DIV, (other, self), None)
 
     def __pow__(self, other: Operand[D]) -> Node[D]:
-        return _arithmetic.power(self, other)
+        return _apply(_arithmetic.POWER, (self, other), None)
 
     def __rpow__(self, other: Operand[D]) -> Node[D]:
-        return _arithmetic.power(other, self)
+        return _apply(_arithmetic.POWER, (other, self), None)
 
     def __neg__(self) -> Node[D]:
-        return _arithmetic.neg(self)
+        return _apply(_arithmetic.NEG, (self,), None)
 
     def __pos__(self) -> Node[D]:
         return self
@@ -234,9 +263,7 @@ def shape_of(x: object) -> tuple[int, ...]:
     return shape
 
 
-def _new_node(
-    value: NDArray[Any], origin: Origin, inputs: tuple[Input, ...], generation: int
-) -> Node[Any]:
+def _new_node(value: NDArray[Any], origin: Origin, inputs: tuple[Input, ...]) -> Node[Any]:
     """The op results' constructor: `value` is the op's own read-only output, so it skips
     `__init__`'s validation (it is on the hot path of every op)."""
     node: Node[Any] = object.__new__(Node)
@@ -245,7 +272,6 @@ def _new_node(
     _set_requires_grad(node, True)
     _set_origin(node, origin)
     _set_inputs(node, inputs)
-    _set_generation(node, generation)
     return node
 
 
@@ -256,7 +282,6 @@ def _leaf(value: NDArray[Any], name: str | None, requires_grad: bool) -> Node[An
     _set_requires_grad(node, requires_grad)
     _set_origin(node, None)
     _set_inputs(node, ())
-    _set_generation(node, 0)
     return node
 
 
@@ -266,7 +291,6 @@ _set_name: Final = Node.__dict__["name"].__set__
 _set_requires_grad: Final = Node.__dict__["requires_grad"].__set__
 _set_origin: Final = Node.__dict__["origin"].__set__
 _set_inputs: Final = Node.__dict__["inputs"].__set__
-_set_generation: Final = Node.__dict__["generation"].__set__
 
 
 def read_only_memory(base: object) -> bool:
@@ -360,6 +384,7 @@ def _check_name(name: object) -> None:
 
 # Imported last: these modules build on Node (the operators above call into them).
 from puregrad import interop as _interop  # noqa: E402
+from puregrad.op import apply as _apply  # noqa: E402
 from puregrad.ops import arithmetic as _arithmetic  # noqa: E402
 from puregrad.ops import linalg as _linalg  # noqa: E402
 from puregrad.ops import reduce as _reduce  # noqa: E402

@@ -78,6 +78,11 @@ class Op(abc.ABC):
         shape and any dtype: `backward` sums it to the input's shape and casts it.
         """
 
+    def failure(self, values: list[Any]) -> str | None:
+        """What to say when `forward` raised ValueError on `values` (None: numpy's own
+        message stands). Ops whose errors need the op and shapes named override it."""
+        return None
+
     def __call__(self, *xs: Array) -> Array:
         """Generic application, for VJP rules: a node among `xs` gives a node, else an array."""
         for x in xs:
@@ -99,6 +104,10 @@ class MultiOp(abc.ABC):
     def vjp(self, i: int, gys: tuple[Array, ...], xs: tuple[Array, ...]) -> Array:
         """The gradient for input `i`; `gys` has one gradient per output, zeros standing in
         for outputs that do not reach the differentiated graph."""
+
+    def failure(self, values: list[Any]) -> str | None:
+        """As `Op.failure`."""
+        return None
 
     def __call__(self, *xs: Array) -> tuple[Array, ...]:
         for x in xs:
@@ -136,24 +145,19 @@ Origin: TypeAlias = Op | Output
 
 
 def _operands(
-    name: str, args: tuple[object, ...], config: Config | None
-) -> tuple[list[Any], tuple[Input, ...] | None, int]:
-    """The forward's values, the inputs to record (None: the result is a constant leaf), and
-    the largest generation among the inputs."""
-    cfg = _ACTIVE.get() if config is None else resolve_config(config)
+    name: str, args: tuple[object, ...], enable_backprop: bool
+) -> tuple[list[Any], tuple[Input, ...] | None]:
+    """The forward's values and the inputs to record (None: the result is a constant leaf),
+    for operands of every kind; refuses what is not a node, an array or a scalar."""
     values: list[Any] = []
     record = False
     has_array = False
-    generation = 0
     for a in args:
         if type(a) is Node:
             values.append(a.value)
-            if a.requires_grad:
-                record = True
-                if a.generation > generation:
-                    generation = a.generation
+            record = record or a.requires_grad
         elif isinstance(a, (int, float, complex, np.generic)):
-            values.append(a)
+            values.append(a)  # bool too; kept as given, so numpy's promotion applies
         elif isinstance(a, np.ndarray):
             if a.dtype.kind not in "biufc":
                 raise TypeError(f"{name}: unsupported dtype {a.dtype}")
@@ -163,48 +167,86 @@ def _operands(
             raise TypeError(
                 f"{name}: expected a Node, numpy.ndarray or scalar, got {type(a).__name__}"
             )
-    if not (record and cfg.enable_backprop):
-        return values, None, 0
+    if not (record and enable_backprop):
+        return values, None
     if not has_array:
-        return values, args, generation  # type: ignore[return-value]  # checked above
+        return values, args  # type: ignore[return-value]  # each was checked above
     # A recorded array operand must outlive the caller's writes to it: copy it (once).
     inputs: tuple[Input, ...] = tuple(
-        as_array(a, name) if isinstance(a, np.ndarray) else a for a in args  # type: ignore[misc]  # checked above
+        as_array(a, name) if isinstance(a, np.ndarray) else a for a in args  # type: ignore[misc]  # each was checked above
     )
-    return [a.value if type(a) is Node else a for a in inputs], inputs, generation
+    return [a.value if type(a) is Node else a for a in inputs], inputs
 
 
 def _freeze(y: Any) -> NDArray[Any]:
     """An op's result as a read-only ndarray, stored as computed: copied only when it is a
     view of an array the caller can still write (say, `reshape` of a plain ndarray)."""
     if type(y) is not np.ndarray:
-        y = np.asarray(y)  # ufuncs give numpy scalars for 0-d values
+        y = np.array(y)  # ufuncs give numpy scalars for 0-d values
     elif y.base is not None and not read_only_memory(y.base):
         y = y.copy()
     y.setflags(write=False)
     return y  # type: ignore[no-any-return]  # narrowed to ndarray above
 
 
+def _forward(op: Op | MultiOp, values: list[Any]) -> Any:
+    try:
+        return op.forward(*values)
+    except ValueError:
+        message = op.failure(values)
+        if message is None:
+            raise
+        raise ValueError(message) from None
+
+
 def apply(op: Op, args: tuple[object, ...], config: Config | None) -> Node[Any]:
     """Apply `op` to `args` (nodes, arrays, scalars), recording it when the config enables
     backprop and some operand requires grad; otherwise the result is a constant leaf."""
-    values, inputs, generation = _operands(op.name, args, config)
-    y = _freeze(op.forward(*values))
+    # This is the hot path of every op, so the common case (nodes and Python scalars) is
+    # handled inline; anything else takes the general `_operands`.
+    cfg = _ACTIVE.get() if config is None else resolve_config(config)
+    values: list[Any] = []
+    record = False
+    for a in args:
+        if type(a) is Node:
+            values.append(a.value)
+            if a.requires_grad:
+                record = True
+        elif type(a) is float or type(a) is int:
+            values.append(a)
+        else:
+            values, inputs = _operands(op.name, args, cfg.enable_backprop)
+            break
+    else:
+        inputs = args if record and cfg.enable_backprop else None  # type: ignore[assignment]  # nodes and scalars only
+    try:
+        y = op.forward(*values)
+    except ValueError:
+        message = op.failure(values)
+        if message is None:
+            raise
+        raise ValueError(message) from None
+    if type(y) is not np.ndarray:  # `_freeze`, inlined
+        y = np.array(y)
+    elif y.base is not None and not read_only_memory(y.base):
+        y = y.copy()
+    y.setflags(write=False)
     if inputs is None:
         return _leaf(y, None, False)
-    return _new_node(y, op, inputs, generation + 1)
+    return _new_node(y, op, inputs)
 
 
 def apply_multi(
     op: MultiOp, args: tuple[object, ...], config: Config | None
 ) -> tuple[Node[Any], ...]:
     """`apply` for an op with several outputs: one node per output, sharing one `Call`."""
-    values, inputs, generation = _operands(op.name, args, config)
-    ys = tuple(_freeze(y) for y in op.forward(*values))
+    cfg = _ACTIVE.get() if config is None else resolve_config(config)
+    values, inputs = _operands(op.name, args, cfg.enable_backprop)
+    ys = tuple(_freeze(y) for y in _forward(op, values))
     if inputs is None:
         return tuple(_leaf(y, None, False) for y in ys)
     call = Call(op, tuple(y.shape for y in ys), tuple(y.dtype for y in ys))
-    return tuple(_new_node(y, Output(call, i), inputs, generation + 1) for i, y in enumerate(ys))
+    return tuple(_new_node(y, Output(call, i), inputs) for i, y in enumerate(ys))
 
 
 # Building blocks for the op table ------------------------------------------------------------
@@ -215,11 +257,8 @@ class Elementwise(Op):
     """A one-input op from a numpy function and its rule `(gy, x, y) -> gx`."""
 
     name: str  # type: ignore[misc]  # an instance's own name, where Op has a class-wide one
-    function: Callable[[Any], Any]
+    forward: Callable[[Any], Any]  # the numpy function itself, called with no wrapper
     rule: Callable[[Array, Array, Array], Array]
-
-    def forward(self, *xs: Any) -> Any:
-        return self.function(xs[0])
 
     def vjp(self, i: int, gy: Array, xs: tuple[Array, ...], y: Array) -> Array:
         return self.rule(gy, xs[0], y)
@@ -231,18 +270,17 @@ class Binary(Op):
     for each input."""
 
     name: str  # type: ignore[misc]  # an instance's own name, where Op has a class-wide one
-    function: Callable[[Any, Any], Any]
+    forward: Callable[[Any, Any], Any]  # the ufunc itself, called with no wrapper
     rule0: Callable[[Array, Array, Array, Array], Array]
     rule1: Callable[[Array, Array, Array, Array], Array]
 
-    def forward(self, *xs: Any) -> Any:
-        x0, x1 = xs
+    def failure(self, values: list[Any]) -> str | None:
+        shapes = np.shape(values[0]), np.shape(values[1])
         try:
-            return self.function(x0, x1)
+            np.broadcast_shapes(*shapes)
         except ValueError:
-            raise ValueError(
-                f"{self.name}: cannot broadcast shapes {np.shape(x0)} and {np.shape(x1)}"
-            ) from None
+            return f"{self.name}: cannot broadcast shapes {shapes[0]} and {shapes[1]}"
+        return None
 
     def vjp(self, i: int, gy: Array, xs: tuple[Array, ...], y: Array) -> Array:
         rule = self.rule0 if i == 0 else self.rule1
