@@ -1,44 +1,22 @@
-"""puregrad: the workloads as a user writes them (operators, `pg.backward`).
-
-Names not on this branch yet are looked up at run time: a workload that needs a missing one is
-skipped with a message naming it (`MISSING`), except `sin`, which falls back to an op defined
-here with the core's own `Elementwise` (the same path every built-in elementwise op takes).
-"""
+"""puregrad: the workloads as a user writes them (operators, `pg.linear`, `pg.backward`)."""
 
 from __future__ import annotations
 
 import importlib.metadata
-from collections.abc import Callable
-from typing import Any, Final
+from typing import Any, Callable, Final
 
 import numpy as np
 from numpy.typing import NDArray
 
 import puregrad as pg
 from benchmarks.spec import CHAIN_ADD, CHAIN_MUL, CHAIN_X, MLPData, fan_in_constants
-from puregrad.op import Elementwise, unary_function
 
 NAME: Final = "puregrad"
 VERSION: Final = importlib.metadata.version("puregrad")
+NOTES: Final[list[str]] = []
 
 Array = NDArray[np.float64]
-
-
-def _local_sin() -> Callable[..., pg.Node[Any]]:
-    cos: Elementwise = Elementwise("cos", np.cos, lambda gy, x, y: -gy * sin_op(x))
-    sin_op: Elementwise = Elementwise("sin", np.sin, lambda gy, x, y: gy * cos(x))
-    return unary_function(sin_op, "sin (benchmark fallback until pg.sin lands)")
-
-
-_sin: Callable[..., pg.Node[Any]] | None = getattr(pg, "sin", None)
-NOTES: Final[list[str]] = (
-    [] if _sin is not None else ["pg.sin is not on this branch: a local Elementwise sin is used"]
-)
-sin: Final[Callable[..., pg.Node[Any]]] = _sin if _sin is not None else _local_sin()
-
-MISSING: Final[dict[str, list[str]]] = {
-    "mlp": [n for n in ("matmul", "relu", "softmax_cross_entropy") if not hasattr(pg, n)],
-}
+sin: Final = pg.sin
 
 
 def chain_forward(triples: int) -> tuple[pg.Node[np.float64], pg.Node[np.float64]]:
@@ -98,16 +76,13 @@ def sin_backward(state: tuple[pg.Node[np.float64], pg.Node[np.float64]]) -> pg.N
 
 
 def mlp_step(data: MLPData) -> tuple[Callable[[], Any], Callable[[Any], list[float]]]:
-    matmul: Any = getattr(pg, "matmul")
-    relu: Any = getattr(pg, "relu")
-    softmax_cross_entropy: Any = getattr(pg, "softmax_cross_entropy")
     x = pg.constant(data.x)
     params = tuple(pg.variable(a) for a in (data.w1, data.b1, data.w2, data.b2))
     w1, b1, w2, b2 = params
 
     def step() -> tuple[pg.Node[np.float64], tuple[pg.Node[np.float64], ...]]:
-        h = relu(matmul(x, w1) + b1)
-        loss: pg.Node[np.float64] = softmax_cross_entropy(matmul(h, w2) + b2, data.t)
+        h = pg.relu(pg.linear(x, w1, b1))
+        loss = pg.softmax_cross_entropy(pg.linear(h, w2, b2), data.t)
         grads = pg.backward(loss)
         return loss, tuple(grads[p] for p in params)
 

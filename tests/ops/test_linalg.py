@@ -122,7 +122,7 @@ def test_linear_is_x_at_w_plus_b_to_third_order() -> None:
     pg.check_grad(pg.linear, *(a.astype(np.float32) for a in (x, w, b)))
     y = pg.linear(pg.variable(x.astype(np.float32)), w.astype(np.float32), b.astype(np.float32))
     assert y.dtype == np.float32
-    with pytest.raises(ValueError, match=r"add: cannot broadcast shapes \(4, 2\) and \(3,\)"):
+    with pytest.raises(ValueError, match=r"linear: cannot broadcast shapes \(4, 2\) \(x @ W\) and \(3,\) \(b\)"):
         pg.linear(pg.variable(x), w, np.ones(3))
     with pytest.raises(ValueError, match=r"matmul: shapes \(4, 3\) and \(2, 2\) do not align"):
         pg.linear(pg.variable(x), np.ones((2, 2)))
@@ -183,3 +183,18 @@ def test_matmul_property_accepts_exactly_what_numpy_accepts(
             pg.matmul(pg.variable(np.ones(s0)), np.ones(s1))
     else:
         assert pg.matmul(pg.variable(np.ones(s0)), np.ones(s1)).shape == expected.shape
+
+
+def test_linear_adds_the_bias_into_its_own_product_and_keeps_numpys_promotion() -> None:
+    x, w = rand(4, 3, seed=1), rand(3, 2, seed=2)
+    b32 = np.ones(2, np.float32)
+    # A bias of a wider dtype, or one that broadcasts the product bigger, cannot be added in
+    # place: the result follows numpy all the same.
+    wide = pg.linear(pg.variable(x.astype(np.float32)), w.astype(np.float32), np.ones(2))  # type: ignore[misc]  # mixed dtypes on purpose
+    assert wide.dtype == np.float64
+    assert pg.linear(pg.variable(x), w, np.ones((5, 1, 2))).shape == (5, 4, 2)
+    b = pg.constant(b32)
+    y = pg.linear(pg.variable(x.astype(np.float32)), w.astype(np.float32), b)
+    np.testing.assert_allclose(y.value, x @ w + 1, rtol=1e-6)
+    assert b.value.tolist() == [1.0, 1.0]  # the bias itself is untouched
+    check_orders(pg.linear, x, w, rand(5, 1, 2, seed=4), order=2)

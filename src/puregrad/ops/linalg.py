@@ -11,7 +11,6 @@ from numpy.typing import NDArray
 from puregrad.config import Config
 from puregrad.node import D, Node, shape_of
 from puregrad.op import Array, Op, apply
-from puregrad.ops.arithmetic import add
 from puregrad.ops.shape import Reshape
 
 __all__ = ["MatMul", "MatrixTranspose", "linear", "matmul"]
@@ -125,5 +124,41 @@ def linear(
     >>> linear(pg.variable(np.ones((2, 3))), np.ones((3, 4)), np.ones(4)).shape
     (2, 4)
     """
-    y = apply(MATMUL, (x, W), config)
-    return y if b is None else add(y, b, config=config)
+    if b is None:
+        return apply(MATMUL, (x, W), config)
+    return apply(AFFINE, (x, W, b), config)
+
+
+@attrs.frozen
+class Affine(Op):
+    """`x0 @ x1 + x2` as one op: the bias is added into the product's own fresh array (when
+    that gives numpy's shape and dtype), saving an array of the output's size per layer."""
+
+    name = "linear"
+
+    def forward(self, *xs: Any) -> Any:
+        x0, x1, x2 = xs
+        y = MATMUL.forward(x0, x1)
+        if (
+            type(y) is np.ndarray
+            and np.shape(x2) == y.shape[y.ndim - np.ndim(x2):]
+            and np.result_type(y, x2) == y.dtype
+        ):
+            y += x2  # y is this op's own new array: nobody else can see it yet
+            return y
+        return y + x2
+
+    def failure(self, values: list[Any]) -> str | None:
+        s0, s1, s2 = (np.shape(v) for v in values)
+        try:
+            _check_shapes(s0, s1)
+        except ValueError:
+            return None  # matmul's own message names the shapes
+        product = np.matmul(np.broadcast_to(0.0, s0), np.broadcast_to(0.0, s1)).shape
+        return f"linear: cannot broadcast shapes {product} (x @ W) and {s2} (b)"
+
+    def vjp(self, i: int, gy: Array, xs: tuple[Array, ...], y: Array) -> Array:
+        return gy if i == 2 else MATMUL.vjp(i, gy, xs[:2], y)
+
+
+AFFINE: Final = Affine()
