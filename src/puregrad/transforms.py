@@ -19,9 +19,10 @@ from typing import Any, Concatenate, Final, Literal, ParamSpec, TypeAlias, TypeV
 import numpy as np
 from numpy.typing import NDArray
 
-from puregrad.backward import backward
+from puregrad.backward import Gradients, backward
 from puregrad.config import Config, using_config
 from puregrad.node import F, Node, variable
+from puregrad.tree import gradients_of, to_variables
 
 __all__ = ["grad", "value_and_grad", "vjp"]
 
@@ -34,6 +35,7 @@ Primal: TypeAlias = NDArray[F] | F
 Argnums: TypeAlias = int | tuple[int, ...]
 
 _RECORD: Final = Config()  # f runs with backprop on, whatever scope the caller is in
+_NONE: Final = Gradients({})  # what a function that depends on no argument gives
 
 
 def _argnums(argnums: object, who: str) -> tuple[int, ...]:
@@ -56,14 +58,18 @@ def _argnums(argnums: object, who: str) -> tuple[int, ...]:
     return tuple(checked)
 
 
-def _variable(value: object, i: int, who: str) -> Node[Any]:
+def _variable(value: object, i: int, who: str) -> Any:
+    """A variable for an array or scalar argument; for a tree of them (dicts, lists, tuples,
+    attrs instances), the same tree of variables."""
     if type(value) is Node:
         raise TypeError(
             f"{who}: argument {i} is a Node; the transformed function takes arrays "
             "(pass node.value)"
         )
     try:
-        return variable(value)
+        if isinstance(value, (np.ndarray, np.generic, int, float)):
+            return variable(value)
+        return to_variables(value)
     except TypeError as error:
         raise TypeError(f"{who}: argument {i}: {error}") from None
 
@@ -79,21 +85,11 @@ def _output(y: object, who: str, scalar: bool) -> Node[Any]:
     return y
 
 
-def _gradients(
-    y: Node[Any], xs: tuple[Node[Any], ...], seed: NDArray[Any] | None
-) -> tuple[NDArray[Any], ...]:
-    """The gradients of `y` for `xs` as read-only arrays, zeros for what `y` does not use."""
-    grads = backward(y, _RECORD, seed=seed) if y.requires_grad else None
-    result = []
-    for x in xs:
-        g = grads.get(x) if grads is not None else None
-        if g is None:
-            zeros = np.zeros(x.shape, x.dtype)
-            zeros.flags.writeable = False
-            result.append(zeros)
-        else:
-            result.append(g.value)
-    return tuple(result)
+def _gradients(y: Node[Any], xs: tuple[Any, ...], seed: NDArray[Any] | None) -> tuple[Any, ...]:
+    """The gradients of `y` for `xs` (variables, or trees of them) as read-only arrays in the
+    same structure, zeros for what `y` does not use."""
+    grads = backward(y, _RECORD, seed=seed) if y.requires_grad else _NONE
+    return tuple(gradients_of(grads, x) for x in xs)
 
 
 def _value_and_grads(
@@ -195,6 +191,10 @@ def value_and_grad(
 def value_and_grad(f: Callable[..., Node[Any]], argnums: Argnums = 0) -> Callable[..., object]:
     """As `grad`, but the function returns `(value, gradient)`: `f`'s value (a 0-d array)
     beside the gradient(s), from one evaluation of `f`.
+
+    A differentiated argument may also be a tree of arrays (dicts, lists, tuples, attrs
+    instances: a model's parameters); its gradient is then a tree of the same structure.
+    These overloads type array arguments; `pg.tree_value_and_grad` types a tree.
 
     >>> import puregrad as pg
     >>> value, g = pg.value_and_grad(lambda x: pg.sum(x * x))(np.array([1.0, 2.0]))
