@@ -153,7 +153,7 @@ def test_bad_operand_is_a_type_error_naming_it() -> None:
         pg.sin([1.0])  # type: ignore[call-overload]  # the misuse under test
 
 
-@settings(max_examples=250)
+@settings(max_examples=400)
 @given(
     op=st.sampled_from(SMOOTH),
     shape=hnp.array_shapes(min_dims=0, max_dims=3, max_side=4),

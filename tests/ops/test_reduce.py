@@ -170,7 +170,7 @@ def test_empty_extreme_is_a_value_error(op: Any) -> None:
 # properties -------------------------------------------------------------------------------
 
 
-@settings(max_examples=250)
+@settings(max_examples=400)
 @given(
     op=st.sampled_from(REDUCTIONS),
     shape=hnp.array_shapes(min_dims=0, max_dims=3, max_side=4),

@@ -309,7 +309,7 @@ def test_property_transpose(
     pg.check_grad(lambda x: pg.transpose(x, axes), a)
 
 
-@settings(max_examples=200)
+@settings(max_examples=300)
 @given(shape=SHAPES, dtype=DTYPES, seed=st.integers(0, 2**16), data=st.data())
 def test_property_get_item(
     shape: tuple[int, ...], dtype: type[np.floating[Any]], seed: int, data: st.DataObject
