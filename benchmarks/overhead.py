@@ -11,6 +11,7 @@ change.
 from __future__ import annotations
 
 import importlib
+import time
 import timeit
 from collections.abc import Callable
 from typing import Any, Final
@@ -78,8 +79,47 @@ def backward_steps(ops: int = 3000) -> list[tuple[str, float]]:
     ]
 
 
+def chain_floor(triples: int = 3334, repeat: int = 9) -> list[tuple[str, float]]:
+    """The scalar chain (sin, * c, + c) forward, per op: puregrad beside the floor that any
+    design keeping the API's values (a read-only 0-d ndarray per op) cannot go under."""
+
+    def per_op(build: Callable[[], object]) -> float:
+        times = []
+        for _ in range(repeat):
+            start = time.process_time()
+            build()
+            times.append(time.process_time() - start)
+        return sorted(times)[repeat // 2] / (3 * triples) * 1e6
+
+    def floor() -> list[Any]:
+        kept: list[Any] = []
+        y = np.array(0.5)
+        for _ in range(triples):
+            for step in (np.sin, lambda v: v * 0.99, lambda v: v + 0.01):
+                y = np.array(step(y))
+                y.setflags(write=False)
+                kept.append(y)
+        return kept
+
+    def puregrad() -> object:
+        y = pg.variable(0.5)
+        for _ in range(triples):
+            y = pg.sin(y) * 0.99 + 0.01
+        return y
+
+    return [
+        ("floor: ufunc, 0-d ndarray, read-only flag (numpy by hand, kept as the API keeps it)", per_op(floor)),
+        ("puregrad forward", per_op(puregrad)),
+    ]
+
+
 def main() -> None:
-    for title, steps in (("forward, one op on a 0-d value", forward_steps()), ("backward", backward_steps())):
+    sections = (
+        ("forward, one op on a 0-d value", forward_steps()),
+        ("backward", backward_steps()),
+        ("scalar chain forward per op (median CPU time)", chain_floor()),
+    )
+    for title, steps in sections:
         print(f"\n{title}")
         for label, us in steps:
             print(f"  {us:7.3f} µs  {label}")
