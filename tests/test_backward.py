@@ -111,6 +111,13 @@ def test_several_outputs_with_seeds() -> None:
     # One output feeding another: its op waits for the other output's contribution.
     z = pg.sum(y0 * 3.0)
     assert pg.backward([y0, z])[x].value.tolist() == [2.0 + 6.0, 2.0 + 6.0]
+    # An output listed twice gets both seeds, and its graph is walked once.
+    twice = pg.exp(pg.square(x))
+    expected = 2 * np.exp(x.value**2) * 2 * x.value
+    np.testing.assert_allclose(pg.backward([twice, twice])[x].value, expected)
+    np.testing.assert_allclose(
+        pg.backward([twice, twice], pg.Config(create_graph=True))[x].value, expected
+    )
     with pytest.raises(ValueError, match="1 seeds for 2 outputs"):
         pg.backward([y0, y1], seed=[1.0])
     with pytest.raises(TypeError, match="one per output"):

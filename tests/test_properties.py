@@ -87,3 +87,33 @@ def test_random_compositions_of_ops(
     w = _array(seed + 1, shape[-1:], dtype, 0.5, 1.5)
     assert f(pg.variable(x), pg.variable(w)).dtype == dtype
     pg.check_grad(f, x, w)
+
+
+@settings(max_examples=300)
+@given(
+    steps=st.lists(
+        st.tuples(st.sampled_from(UNARY[:9] + BINARY[:3]), st.integers(0, 99), st.integers(0, 99)),
+        min_size=1,
+        max_size=8,
+    ),
+    outputs=st.integers(1, 3),
+    seed=st.integers(0, 2**16),
+)
+def test_random_graphs_with_shared_nodes(
+    steps: list[tuple[tuple[str, Fn], int, int]], outputs: int, seed: int
+) -> None:
+    """Each step applies an op to earlier nodes chosen at random, so nodes are reused
+    (diamonds, fan-out, a node used twice by one op), and the last nodes are summed, so
+    intermediate nodes feed the output directly and through later ops. The order of the sweep
+    and the summing of contributions are what is tested."""
+
+    def f(x: pg.Node[Any], w: pg.Node[Any]) -> pg.Node[Any]:
+        nodes = [x, w]
+        for (name, g), i, j in steps:
+            a, b = nodes[i % len(nodes)], nodes[j % len(nodes)]
+            nodes.append(g(a, b) if name in ("add", "sub", "mul") else g(a))
+        return pg.sum(pg.concat([pg.reshape(n, (-1,)) for n in nodes[-outputs:]]))
+
+    x = _array(seed, (3,), np.float64, -1.0, 1.0)
+    w = _array(seed + 1, (3,), np.float64, -1.0, 1.0)
+    pg.check_grad(f, x, w)

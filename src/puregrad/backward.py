@@ -122,9 +122,11 @@ def _sweep(
     """
     consumers: dict[Node[Any], int] = {}  # op results only: leaves are never "run"
     waiting: dict[Call, int] = {}  # a multi-output call -> its outputs not yet complete
-    stack = [o for o in outputs if o.origin is not None]
-    for o in stack:
-        consumers[o] = 0
+    stack: list[Node[Any]] = []
+    for o in outputs:
+        if o.origin is not None and o not in consumers:  # an output may be listed twice
+            consumers[o] = 0
+            stack.append(o)
     while stack:
         node = stack.pop()
         origin = node.origin
