@@ -160,9 +160,6 @@ def fan_in(impl: ModuleType, sizes: Sizes) -> Metrics:
 def mlp(impl: ModuleType, sizes: Sizes) -> Metrics:
     """One training step (forward and backward) of a 784-256-10 relu MLP under softmax
     cross entropy; the median step time."""
-    missing: list[str] = getattr(impl, "MISSING", {}).get("mlp", [])
-    if missing:
-        raise Skip(f"{impl.NAME} lacks {', '.join(missing)} on this branch")
     (make,) = _need(impl, "mlp_step")
     step, check = make(mlp_data(sizes.mlp_batch))
     for _ in range(10):  # until the allocator's heap has settled: steps then cost the same
