@@ -1,4 +1,4 @@
-"""Data for training: the spiral dataset, minibatches, accuracy."""
+"""The spiral data set, shuffled minibatches and accuracy."""
 
 from __future__ import annotations
 

@@ -1,0 +1,8 @@
+"""Data for training: datasets made from a seed or shipped with a package, batching, metrics.
+
+One module per data set or concern; this package only re-exports them.
+"""
+
+from puregrad.data.core import accuracy, minibatches, spiral
+
+__all__ = ["accuracy", "minibatches", "spiral"]
