@@ -51,6 +51,24 @@ from puregrad.ops import (
     tanh,
     transpose,
 )
+from puregrad.ops import (  # numpy on nodes: linear algebra
+    EighResult,
+    SlogdetResult,
+    SVDResult,
+    cholesky,
+    det,
+    dot,
+    eigh,
+    einsum,
+    inner,
+    inv,
+    norm,
+    outer,
+    slogdet,
+    solve,
+    svd,
+    tensordot,
+)
 from puregrad.optim import (
     AdaGrad,
     AdaGradState,
@@ -84,6 +102,24 @@ from puregrad.tree import (
 from puregrad.transforms import grad, value_and_grad, vjp
 
 __all__ = [
+    # numpy on nodes: linear algebra
+    "EighResult",
+    "SVDResult",
+    "SlogdetResult",
+    "cholesky",
+    "det",
+    "dot",
+    "eigh",
+    "einsum",
+    "inner",
+    "inv",
+    "norm",
+    "outer",
+    "slogdet",
+    "solve",
+    "svd",
+    "tensordot",
+    # the rest
     "Activation",
     "AdaGrad",
     "AdaGradState",

@@ -51,6 +51,23 @@ FUNCTIONS: Final[Mapping[Callable[..., Any], Callable[..., Any]]] = {
     np.split: lambda ary, indices_or_sections, axis=0: ops.split(ary, indices_or_sections, axis),
     np.transpose: lambda a, axes=None: ops.transpose(a, axes),
     np.clip: lambda a, a_min=None, a_max=None: ops.clip(a, a_min, a_max),
+    # Linear algebra (ops/linalg.py, ops/einsum.py), with numpy's own argument names.
+    np.dot: lambda a, b: ops.dot(a, b),
+    np.inner: lambda a, b: ops.inner(a, b),
+    np.outer: lambda a, b: ops.outer(a, b),
+    np.tensordot: lambda a, b, axes=2: ops.tensordot(a, b, axes),
+    np.einsum: lambda *operands, optimize=False: ops.einsum(*operands, optimize=optimize),
+    np.linalg.matmul: lambda x1, x2: ops.matmul(x1, x2),
+    np.linalg.inv: lambda a: ops.inv(a),
+    np.linalg.solve: lambda a, b: ops.solve(a, b),
+    np.linalg.det: lambda a: ops.det(a),
+    np.linalg.slogdet: lambda a: ops.slogdet(a),
+    np.linalg.cholesky: lambda a, upper=False: ops.cholesky(a, upper=upper),
+    np.linalg.eigh: lambda a, UPLO="L": ops.eigh(a, UPLO),
+    np.linalg.svd: lambda a, full_matrices=True, compute_uv=True, hermitian=False: ops.svd(
+        a, full_matrices, compute_uv, hermitian
+    ),
+    np.linalg.norm: lambda x, ord=None, axis=None, keepdims=False: ops.norm(x, ord, axis, keepdims),
 }
 
 
@@ -75,6 +92,8 @@ def array_ufunc(
 def array_function(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     op = FUNCTIONS.get(func)
     name = getattr(func, "__name__", repr(func))
+    if getattr(func, "__module__", None) == "numpy.linalg":  # numpy.linalg.eig, not numpy.eig
+        name = f"linalg.{name}"
     if op is None:
         raise TypeError(
             f"numpy.{name} is not supported on puregrad nodes; use a puregrad op, or "

@@ -2,7 +2,26 @@
 
 from puregrad.ops.arithmetic import add, div, mul, neg, pow, power, sub
 from puregrad.ops.elementwise import cos, exp, log, relu, sigmoid, sin, sqrt, square, tanh
-from puregrad.ops.linalg import linear, matmul
+from puregrad.ops.einsum import einsum
+from puregrad.ops.linalg import (
+    EighResult,
+    SlogdetResult,
+    SVDResult,
+    cholesky,
+    det,
+    dot,
+    eigh,
+    inner,
+    inv,
+    linear,
+    matmul,
+    norm,
+    outer,
+    slogdet,
+    solve,
+    svd,
+    tensordot,
+)
 from puregrad.ops.nn import (
     clip,
     log_softmax,
@@ -23,6 +42,24 @@ from puregrad.ops.shape import (
 )
 
 __all__ = [
+    # numpy on nodes: linear algebra
+    "EighResult",
+    "SVDResult",
+    "SlogdetResult",
+    "cholesky",
+    "det",
+    "dot",
+    "eigh",
+    "einsum",
+    "inner",
+    "inv",
+    "norm",
+    "outer",
+    "slogdet",
+    "solve",
+    "svd",
+    "tensordot",
+    # the core ops
     "add",
     "broadcast_to",
     "clip",
