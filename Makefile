@@ -32,6 +32,7 @@ $(DEMO_STAMP): $(STAMP)
 demo: $(DEMO_STAMP)
 	$(PY) examples/demo.py
 	$(PY) examples/train_spiral.py
+	$(PY) examples/gaussian_process.py
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py

@@ -91,15 +91,20 @@ def array_ufunc(
 
 def array_function(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     op = FUNCTIONS.get(func)
-    name = getattr(func, "__name__", repr(func))
-    if getattr(func, "__module__", None) == "numpy.linalg":  # numpy.linalg.eig, not numpy.eig
-        name = f"linalg.{name}"
     if op is None:
         raise TypeError(
-            f"numpy.{name} is not supported on puregrad nodes; use a puregrad op, or "
+            f"{_qualified_name(func)} is not supported on puregrad nodes; use a puregrad op, or "
             "node.value to compute without gradients"
         )
     try:
         return op(*args, **kwargs)
     except TypeError as error:
-        raise TypeError(f"numpy.{name} on puregrad nodes: {error}") from None
+        raise TypeError(f"{_qualified_name(func)} on puregrad nodes: {error}") from None
+
+
+def _qualified_name(func: Any) -> str:
+    """`numpy.sum`, `numpy.linalg.eig`: the name a user called."""
+    name = getattr(func, "__name__", repr(func))
+    if getattr(func, "__module__", None) == "numpy.linalg":
+        return f"numpy.linalg.{name}"
+    return f"numpy.{name}"

@@ -699,7 +699,7 @@ def slogdet(a: Node[F] | NDArray[F], *, config: Config | None = None) -> Slogdet
     >>> import puregrad as pg
     >>> sign, logabsdet = slogdet(pg.variable(np.diag([-1e-200, 1e-200])))
     >>> float(sign), round(float(logabsdet.value), 2)
-    (-1.0, -920.98)
+    (-1.0, -921.03)
     """
     _square_stack(a, "slogdet")
     sign, logabsdet = apply_multi(SLOGDET, (a,), config)
