@@ -68,6 +68,15 @@ FUNCTIONS: Final[Mapping[Callable[..., Any], Callable[..., Any]]] = {
         a, full_matrices, compute_uv, hermitian
     ),
     np.linalg.norm: lambda x, ord=None, axis=None, keepdims=False: ops.norm(x, ord, axis, keepdims),
+    np.linalg.vector_norm: lambda x, axis=None, keepdims=False, ord=2: ops.vector_norm(
+        x, axis=axis, keepdims=keepdims, ord=ord
+    ),
+    np.linalg.matrix_norm: lambda x, keepdims=False, ord="fro": ops.matrix_norm(
+        x, keepdims=keepdims, ord=ord
+    ),
+    np.linalg.svdvals: lambda x: ops.svdvals(x),
+    np.linalg.outer: lambda x1, x2: ops.outer(x1, x2),
+    np.linalg.tensordot: lambda x1, x2, axes=2: ops.tensordot(x1, x2, axes),
 }
 
 

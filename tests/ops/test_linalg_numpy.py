@@ -87,6 +87,15 @@ SMOOTH: dict[str, tuple[Fn, list[NDArray[Any]], int]] = {
     "norm 2 matrix": (lambda x: xp.linalg.norm(x, 2), [rand(3, 4, seed=1)], 2),
     "norm -2 matrix": (lambda x: xp.linalg.norm(x, -2, axis=(0, 1), keepdims=True), [rand(3, 4, seed=1)], 2),
     "norm nuc stack": (lambda x: xp.linalg.norm(x, "nuc", axis=(-2, -1)), [rand(2, 4, 3, seed=1)], 2),
+    "vector_norm over every axis": (lambda x: xp.linalg.vector_norm(x, keepdims=True), [rand(2, 3, 2, seed=1)], 3),
+    "vector_norm axes, ord 3": (lambda x: xp.linalg.vector_norm(x, axis=(0, 2), ord=3), [rand(2, 3, 2, seed=1, low=0.2)], 2),
+    "matrix_norm stack": (lambda x: xp.linalg.matrix_norm(x, ord="nuc"), [rand(2, 3, 2, seed=1)], 2),
+    "svdvals stack": (xp.linalg.svdvals, [rand(2, 2, 3, seed=1)], 2),
+    "linalg.outer, linalg.tensordot": (
+        lambda a, b: xp.linalg.tensordot(xp.linalg.outer(a, b), b, axes=([1], [0])),
+        [rand(3, seed=1), rand(2, seed=2)],
+        3,
+    ),
     "eigh values": (lambda a: xp.linalg.eigh(a)[0], [symmetric(2, 3, 3)], 3),
     "eigh upper values": (lambda a: xp.linalg.eigh(a, UPLO="U").eigenvalues, [symmetric(3, 3)], 2),
     "eigh matrix function": (  # V diag(exp w) V^T does not depend on the eigenvectors' signs

@@ -51,6 +51,9 @@ assert_type(pg.norm(y, "fro"), pg.Node[np.float32])
 assert_type(pg.norm(x, np.inf, axis=1, keepdims=True), pg.Node[np.float64])
 assert_type(pg.norm(y, "nuc", (0, 1)), pg.Node[np.float32])
 assert_type(pg.norm(x, 2, axis=(0,)), pg.Node[np.float64])
+assert_type(pg.vector_norm(y, axis=(0, 1), ord=np.inf), pg.Node[np.float32])
+assert_type(pg.matrix_norm(x, ord="nuc", keepdims=True), pg.Node[np.float64])
+assert_type(pg.svdvals(y), pg.Node[np.float32])
 
 # Unpacking the named tuples.
 sign, logabsdet = pg.slogdet(x)

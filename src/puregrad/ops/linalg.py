@@ -46,12 +46,15 @@ __all__ = [
     "inv",
     "linear",
     "matmul",
+    "matrix_norm",
     "norm",
     "outer",
     "slogdet",
     "solve",
     "svd",
+    "svdvals",
     "tensordot",
+    "vector_norm",
 ]
 
 
@@ -931,3 +934,66 @@ def norm(
     if len(axes) == 2:
         return _matrix_norm(x, ord, (axes[0], axes[1]), keepdims, config)
     raise ValueError(f"norm: axis must name one or two axes, got {axis!r}")
+
+
+def vector_norm(
+    x: Node[F] | NDArray[F],
+    /,
+    *,
+    axis: int | tuple[int, ...] | None = None,
+    keepdims: bool = False,
+    ord: float = 2,
+    config: Config | None = None,
+) -> Node[F]:
+    """The vector norm over `axis` (all axes when None, whatever the dimensions), as
+    `numpy.linalg.vector_norm`; `ord` as in `norm` for vectors.
+
+    >>> import puregrad as pg
+    >>> vector_norm(pg.variable(np.array([[3.0, 0.0], [0.0, -4.0]]))).value
+    array(5.)
+    """
+    x = _operand(x, "vector_norm")
+    return _vector_norm(x, ord, _reduce_axes(x, axis, "vector_norm"), keepdims, config)
+
+
+def matrix_norm(
+    x: Node[F] | NDArray[F],
+    /,
+    *,
+    keepdims: bool = False,
+    ord: Ord = "fro",
+    config: Config | None = None,
+) -> Node[F]:
+    """The matrix norm of each matrix of a stack `(..., M, N)`, as
+    `numpy.linalg.matrix_norm`; `ord` as in `norm` for matrices.
+
+    >>> import puregrad as pg
+    >>> matrix_norm(pg.variable(np.ones((2, 3, 3))), ord="nuc").value
+    array([3., 3.])
+    """
+    x = _operand(x, "matrix_norm")
+    ndim = len(_matrix_stack(x, "matrix_norm"))
+    return _matrix_norm(x, ord, (ndim - 2, ndim - 1), keepdims, config)
+
+
+def svdvals(x: Node[F] | NDArray[F], /, *, config: Config | None = None) -> Node[F]:
+    """The singular values of each matrix, descending, as `numpy.linalg.svdvals`
+    (`svd(x, compute_uv=False)`).
+
+    >>> import puregrad as pg
+    >>> svdvals(pg.variable(np.diag([1.0, -3.0]))).value
+    array([3., 1.])
+    """
+    return svd(x, compute_uv=False, config=config)
+
+
+def _reduce_axes(x: object, axis: object, op: str) -> tuple[int, ...] | None:
+    if axis is None:
+        return None
+    items: tuple[object, ...] = axis if isinstance(axis, tuple) else (axis,)
+    if not all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in items):
+        raise TypeError(f"{op}: axis must be None, an int or a tuple of ints, got {axis!r}")
+    try:
+        return normalize_axis_tuple(tuple(int(a) for a in items), len(shape_of(x)))  # type: ignore[call-overload]  # ints, checked above
+    except (ValueError, IndexError) as error:
+        raise ValueError(f"{op}: {error} (shape {shape_of(x)})") from None
