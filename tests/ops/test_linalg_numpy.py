@@ -363,3 +363,33 @@ def test_svd_full_matrices_of_a_square_stack_is_the_reduced_one() -> None:
     a = rand(2, 3, 3, seed=1)
     u, s, vh = pg.svd(pg.variable(a))
     np.testing.assert_allclose(u.value @ (s.value[..., None] * vh.value), a, atol=1e-12)
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    shape=st.lists(st.integers(1, 3), min_size=1, max_size=3),
+    data=st.data(),
+)
+def test_tensordot_over_random_axes(shape: list[int], data: st.DataObject) -> None:
+    count = data.draw(st.integers(0, len(shape)))
+    axes0 = data.draw(st.permutations(range(len(shape))))[:count]
+    extra = data.draw(st.lists(st.integers(1, 3), max_size=2))
+    other_shape = [shape[k] for k in axes0] + extra
+    order = data.draw(st.permutations(range(len(other_shape))))
+    axes1 = [order.index(k) for k in range(count)]  # where each paired axis went
+    b_shape = [other_shape[k] for k in order]
+    a, b = rand(*shape, seed=1), rand(*b_shape, seed=2)
+    axes = (list(axes0), axes1)
+    np.testing.assert_allclose(pg.tensordot(pg.variable(a), b, axes).value, np.tensordot(a, b, axes), rtol=1e-12)
+    pg.check_grad(lambda x, y: pg.tensordot(x, y, axes), a, b)
+
+
+def test_no_grad_and_constant_inputs_give_constant_leaves() -> None:
+    a = well_conditioned(3, 3)
+    with pg.no_grad():
+        for y in [pg.det(pg.variable(a)), pg.eigh(pg.variable(a + a.T)).eigenvectors, pg.svd(pg.variable(a)).S]:
+            assert y.origin is None and not y.requires_grad
+    off = pg.Config(enable_backprop=False)
+    assert pg.inv(pg.variable(a), config=off).origin is None
+    assert pg.einsum("ij->", pg.variable(a), config=off).origin is None
+    assert not pg.cholesky(spd(3, 3)).requires_grad  # an array in, a constant out
