@@ -27,8 +27,8 @@ import numpy as np
 from puregrad.backward import paths_to, sweep_to
 from puregrad.config import Config, get_config, no_grad, using_config
 from puregrad.node import CREATED, F, Node, _leaf, _new_node, constant
-from puregrad.op import Array, Op, apply
-from puregrad.transforms import ARGUMENT
+from puregrad.op import Array, Op
+from puregrad.transforms import entry
 
 __all__ = ["Checkpoint", "checkpoint"]
 
@@ -194,11 +194,10 @@ class Checkpoint(Op):
         k = len(self.positions)
         points: list[Node[Any]] = []
         for x in xs[:k]:
-            if graph_mode and x.requires_grad:
-                points.append(apply(ARGUMENT, (x,), _RECORD))
+            if graph_mode:
+                points.append(entry(x))
             else:
-                value = x.value if type(x) is Node else np.asarray(x)
-                points.append(_leaf(value, None, True))
+                points.append(_leaf(np.asarray(x), None, True))
         with using_config(_RECORD):
             again = _output(self.f(*self._arguments(points), **self.kwargs))
         first = y.value if type(y) is Node else np.asarray(y)

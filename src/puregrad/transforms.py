@@ -55,8 +55,8 @@ from numpy.typing import NDArray
 
 from puregrad.backward import Paths, paths_to, sweep_to
 from puregrad.config import Config, using_config
-from puregrad.node import F, Node, _leaf, shape_of, variable
-from puregrad.op import Array, Elementwise, apply
+from puregrad.node import F, Node, _leaf, _new_node, as_array, shape_of, variable
+from puregrad.op import Array, Elementwise
 from puregrad.ops.arithmetic import Cast
 from puregrad.ops.shape import concat, reshape
 from puregrad.tree import to_variables, tree_leaves, tree_map
@@ -179,24 +179,29 @@ def _has_node(value: object) -> bool:
 
 def _point(value: object, i: int, who: str, nodes: bool) -> Any:
     """A differentiated argument as the node(s) the sweep stops at: a variable for an array
-    or scalar; in node mode, a node enters through `ARGUMENT` (a constant one through a
-    private variable). A tree gives the same tree of them."""
-
-    def one(leaf: object) -> Node[Any]:
-        if type(leaf) is Node:
-            if leaf.requires_grad:
-                return apply(ARGUMENT, (leaf,), _RECORD)
-            if leaf.dtype.kind != "f":
-                raise TypeError(f"variable: needs a floating dtype, got {leaf.dtype}")
-            return _leaf(leaf.value, None, True)  # the value is read-only: shared
-        return variable(leaf)
-
+    or scalar; in node mode, an `ARGUMENT` node over it (see `entry`). A tree gives the same
+    tree of them."""
     try:
         if type(value) is Node or isinstance(value, (np.ndarray, np.generic, int, float)):
-            return one(value)
-        return tree_map(one, value) if nodes else to_variables(value)
+            return entry(value) if nodes else variable(value)
+        return tree_map(entry, value) if nodes else to_variables(value)
     except TypeError as error:
         raise TypeError(f"{who}: argument {i}: {error}") from None
+
+
+def entry(value: object) -> Node[Any]:
+    """The node through which `value` (a node, an array or a scalar) enters a function
+    differentiated in node mode: an `ARGUMENT` op over it, recorded whether or not it
+    requires grad. The sweep stops there; below it, the graph goes on into the node itself
+    when it requires grad, and nowhere when it does not, so no private variable is left in
+    the result's graph for an outer transform to trip over."""
+    if type(value) is Node:
+        inner: Node[Any] = value
+    else:
+        inner = _leaf(as_array(value, "variable"), None, False)
+    if inner.dtype.kind != "f":
+        raise TypeError(f"variable: needs a floating dtype, got {inner.dtype}")
+    return _new_node(inner.value, ARGUMENT, (inner,))
 
 
 def _prepare(
@@ -570,9 +575,7 @@ def jvp(
         return (y if nodes else y.value), _zeros(y, nodes)
     # The VJP u -> J^T u, recorded with a private cotangent u (its value is irrelevant: the
     # VJP is linear in it), then differentiated with respect to u along the tangents.
-    zeros = np.zeros(y.shape, y.dtype)
-    zeros.flags.writeable = False
-    u = _leaf(zeros, None, True)
+    u = entry(np.zeros(y.shape, y.dtype))
     vjps = sweep_to((y,), [u], paths, True)
     outputs: list[Node[Any]] = []
     seeds: list[Array] = []
