@@ -33,18 +33,19 @@ def collector_off() -> Iterator[None]:
 
 
 def block(x: pg.Node[Any]) -> pg.Node[Any]:
-    """Ten elementwise ops, each making a new array; values stay in [-0.1, 0.5], and all
-    but the first are cheap (a test budget of seconds on 8 MB arrays)."""
-    y = pg.sin(x)
-    y = y * 0.9
-    y = y + 0.1
-    y = y * y
-    y = y * 0.5
-    y = y + 0.2
-    y = pg.square(y)
-    y = y * 0.8
-    y = y - 0.1
-    return y * 1.5
+    """Ten elementwise ops, each making a new array: about `1.03 (x - 0.01 x^3)`, so values
+    stay bounded and gradients of order 1 through 20 blocks (neither vanishing nor
+    exploding). Only products and sums: a test budget of seconds on 8 MB arrays."""
+    s = x * x
+    s = s * x
+    s = s * -0.01
+    y = x + s
+    y = y * 1.05
+    y = y + 0.01
+    t = y * y
+    t = t * 0.001
+    y = y - t
+    return y * 0.98
 
 
 def chain(x: pg.Node[Any], step: Callable[[pg.Node[Any]], pg.Node[Any]]) -> pg.Node[Any]:
@@ -89,11 +90,18 @@ def test_twenty_checkpointed_blocks_hold_twenty_arrays_and_backward_one_block() 
     assert held_arrays(y, N) <= BLOCKS + 1.5  # the outputs and x
     assert forward_peak <= BLOCKS + OPS_PER_BLOCK + 1.5, f"forward peak {forward_peak:.1f}"
     grads, _, backward_peak = peak_of(lambda: pg.backward(pg.sum(y)), N)
-    # Backward recomputes one block (its 10 intermediates) and sweeps it with what a plain
-    # backward holds (the upstream gradient, the one in flight, a rule's temporaries, the
-    # check that the recomputation matches: about 5): bounded by one block, not by the
-    # chain (the plain chain's graph holds 200; kept gradients would add one per block).
-    assert backward_peak <= OPS_PER_BLOCK + 5.5, f"backward peak {backward_peak:.1f} arrays"
+    # What a plain backward of one block needs above its graph (gradients in flight, a
+    # rule's temporaries): measured, not guessed.
+    one = block(pg.variable(x.value))
+    _, _, sweep = peak_of(lambda: pg.backward(pg.sum(one)), N)
+    del one
+    # Backward recomputes one block (its 10 intermediates) and sweeps it: bounded by one
+    # block, not by the chain (the plain chain's graph holds 200; gradients kept by the
+    # checkpoints would add one per block), with one array of slack for the upstream
+    # gradient and the check that the recomputation matches the first run.
+    assert backward_peak <= OPS_PER_BLOCK + sweep + 1.5, (
+        f"backward peak {backward_peak:.1f} arrays; one block's sweep {sweep:.1f}"
+    )
     assert set(grads) == {x}
     # The plain chain holds every intermediate: ten per block (measured on smaller arrays;
     # counted in arrays, the figure does not depend on their size).
@@ -104,6 +112,7 @@ def test_twenty_checkpointed_blocks_hold_twenty_arrays_and_backward_one_block() 
     # And the gradient equals the plain chain's, on a slice of the same input.
     part = pg.variable(x.value[:1000])
     reference = pg.backward(pg.sum(chain(part, block)))[part].value
+    assert 0.1 < np.abs(reference).mean() < 10  # a gradient that neither vanished nor blew up
     np.testing.assert_allclose(grads[x].value[:1000], reference, rtol=1e-13)
 
 
@@ -134,6 +143,7 @@ def test_gradients_equal_the_plain_chains_first_and_second_order(dtype: type[np.
         assert g.dtype == h.dtype == dtype
         results.append((y.value, g.value, h.value))
     (y1, g1, h1), (y2, g2, h2) = results
+    assert np.abs(g1).mean() > 0.1 and np.abs(h1).mean() > 0.1  # not vanished
     np.testing.assert_array_equal(y1, y2)
     np.testing.assert_allclose(g2, g1, rtol=1e-6 if dtype == np.float32 else 1e-13)
     np.testing.assert_allclose(h2, h1, rtol=1e-5 if dtype == np.float32 else 1e-12)
