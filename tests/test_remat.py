@@ -222,3 +222,16 @@ def test_what_checkpoint_cannot_do_is_an_error_naming_it() -> None:
     noisy = pg.checkpoint(lambda v: v * rng.standard_normal(3))(x)
     with pytest.raises(ValueError, match="checkpoint: f gave another value when recomputed"):
         pg.backward(pg.sum(noisy))
+
+
+def test_gradients_an_input_never_asked_for_do_not_leak_into_the_next_sweep() -> None:
+    # The sweep to `a` alone never asks the checkpoint for b's gradient (b is on no path
+    # to the target): a later sweep with another upstream gradient must not reuse it.
+    b = pg.variable(np.array([1.0, 2.0]))
+    step = pg.checkpoint(lambda u, v: pg.sum(pg.sin(u) * v))
+    for scale in (2.0, 3.0, 2.0):
+        a = pg.variable(np.array([0.5, -0.5]))
+        g = pg.grad(lambda u: step(u, b) * scale)(a)
+        np.testing.assert_allclose(g.value, scale * np.cos(a.value) * b.value, rtol=1e-15)
+        grads = pg.backward(step(a, b) * scale)
+        np.testing.assert_allclose(grads[b].value, scale * np.sin(a.value), rtol=1e-15)

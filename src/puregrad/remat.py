@@ -135,6 +135,11 @@ def _boundary(
     return tuple(found)
 
 
+def _key_of(key: object) -> object:
+    """What a pending entry's key stands for: the `gy` it was computed from."""
+    return key() if isinstance(key, weakref.ref) else key
+
+
 class Checkpoint(Op):
     """The op `checkpoint` records: `f` from its arguments and the nodes it closes over, its
     VJP a recomputation of `f` and one sweep to all of its inputs."""
@@ -157,7 +162,7 @@ class Checkpoint(Op):
         self.captured = captured
         # One sweep's gradients for every input, handed out one input at a time (the sweep
         # asks input by input); dropped once all are taken or the sweep's `gy` is freed.
-        self._pending: tuple[int, dict[int, Array]] | None = None
+        self._pending: tuple[object, dict[int, Array]] | None = None
 
     def _arguments(self, points: list[Any]) -> list[object]:
         given = list(self.template)
@@ -173,20 +178,23 @@ class Checkpoint(Op):
 
     def vjp(self, i: int, gy: Array, xs: tuple[Array, ...], y: Array) -> Array:
         pending = self._pending
-        if pending is None or pending[0] != id(gy):
-            pending = self._pending = (id(gy), self._recompute(gy, xs, y))
+        if pending is None or _key_of(pending[0]) is not gy:
+            grads = self._recompute(gy, xs, y)
             try:
-                weakref.finalize(gy, self._drop, id(gy))
+                key: object = weakref.ref(gy)
+                # Once the sweep drops `gy`, gradients no input asked for go too.
+                weakref.finalize(gy, self._drop, key)
             except TypeError:
-                pass  # a numpy scalar: dropped once every input has taken its gradient
+                key = gy  # a numpy scalar (no weakref): held, so its id is not reused
+            pending = self._pending = (key, grads)
         grads = pending[1]
         gx = grads.pop(i, None)
         if not grads:
             self._pending = None
         return gx
 
-    def _drop(self, key: int) -> None:
-        if self._pending is not None and self._pending[0] == key:
+    def _drop(self, key: object) -> None:
+        if self._pending is not None and self._pending[0] is key:
             self._pending = None
 
     def _recompute(self, gy: Array, xs: tuple[Array, ...], y: Array) -> dict[int, Array]:
