@@ -160,3 +160,22 @@ def test_a_rule_that_cannot_run_on_nodes_fails_naming_the_op() -> None:
         pg.backward(pg.sum(Frexp()(pg.variable(x))), HIGHER)
     with pytest.raises(TypeError, match="reads_value: its VJP rule returned a ndarray, not a node"):
         pg.backward(pg.sum(ReadsValue()(pg.variable(x))), HIGHER)
+
+
+class Floor(pg.Op):
+    """Piecewise constant: its rule may give plain zeros, which need no graph."""
+
+    name = "my_floor"
+
+    def forward(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
+        return np.floor(x)
+
+    def vjp(self, i: int, gy: Any, xs: tuple[Any, ...], y: Any) -> Any:
+        return np.zeros(xs[0].shape)  # nodes and arrays both have .shape
+
+
+def test_a_rule_giving_plain_zeros_is_fine_under_create_graph() -> None:
+    x = pg.variable(np.array([0.5, 1.5]))
+    g = pg.backward(pg.sum(Floor()(x) + x * x), HIGHER)[x]
+    np.testing.assert_array_equal(g.value, 2 * x.value)
+    np.testing.assert_array_equal(pg.backward(pg.sum(g))[x].value, [2.0, 2.0])

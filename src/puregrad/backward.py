@@ -296,7 +296,9 @@ def _graph_rule(
 ) -> Array:
     """A VJP rule run on nodes (under `create_graph`): a rule that cannot (it calls a
     function with no puregrad op, or converts a node to an array) fails naming its op,
-    rather than handing back a gradient that silently lost its graph."""
+    rather than handing back a gradient that silently lost its graph. A plain array is
+    accepted only when it is all zeros (a zero gradient, as of a piecewise-constant
+    function, has no graph to lose)."""
     name = origin.call.op.name if type(origin) is Output else origin.name
     advice = (
         "under create_graph a VJP rule runs on nodes, so it must compute with puregrad ops, "
@@ -306,7 +308,7 @@ def _graph_rule(
         gx = rule(i, upstream, *rule_args)
     except TypeError as error:
         raise TypeError(f"{name}: its VJP rule cannot run on nodes ({error}); {advice}") from error
-    if gx is not None and type(gx) is not Node:
+    if gx is not None and type(gx) is not Node and np.any(gx):  # zeros need no graph
         raise TypeError(
             f"{name}: its VJP rule returned a {type(gx).__name__}, not a node, for input {i}; "
             f"{advice} (a plain array would cut the gradient's graph)"
