@@ -127,8 +127,15 @@ def test_the_first_runs_intermediates_are_freed(collector_off: None) -> None:
     x = pg.variable(np.ones(3))
     y = pg.checkpoint(noted)(x)
     assert y.inputs == (x,) and refs[0]() is None  # dead, with the collector off
+    grads = pg.backward(pg.sum(y), HIGHER)
+    assert len(refs) == 2 and refs[1]() is not None  # recorded under create_graph
     pg.backward(pg.sum(y))
-    assert len(refs) == 2 and refs[1]() is None  # the recomputation's are freed too
+    assert len(refs) == 3 and refs[2]() is None  # the plain recomputation's are freed
+    # The checkpoint's node, its op and the create_graph gradient hold no cycle.
+    assert y.origin is not None
+    node, op = weakref.ref(y), weakref.ref(y.origin)
+    del y, grads
+    assert node() is None and op() is None and refs[1]() is None
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -272,3 +272,20 @@ def test_hvp_matches_the_hessian_and_finite_differences(dtype: type[np.floating[
         pg.hvp(scalar_f, x, np.ones(3))
     with pytest.raises(ValueError, match=r"hvp: f must return a node of shape \(\)"):
         pg.hvp(pg.sin, x, v)
+
+
+def test_nested_results_hold_no_reference_cycles() -> None:
+    import gc
+    import weakref
+
+    gc.collect()
+    gc.disable()
+    try:
+        x = pg.variable(np.ones(3))
+        g = pg.grad(lambda v: pg.sum(pg.grad(scalar_f)(v) ** 2))(x)
+        value, tangent = pg.jvp(scalar_f, (x,), (np.ones(3),))
+        refs = [weakref.ref(n) for n in (g, value, tangent, x)]
+        del g, value, tangent, x
+        assert [r() for r in refs] == [None, None, None, None]
+    finally:
+        gc.enable()
