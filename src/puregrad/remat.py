@@ -114,6 +114,7 @@ def _checkpoint(
     inputs = tuple(args[i] for i in positions) + captured
     return _new_node(value, op, inputs)  # type: ignore[arg-type]  # nodes
 
+
 def _boundary(
     y: Node[Any], created: set[int], privates: list[Node[Any]]
 ) -> tuple[Node[Any], ...]:
