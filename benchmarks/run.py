@@ -104,6 +104,9 @@ def rows(sizes: Sizes) -> list[Row]:
         Row(f"{sin}: backward peak above forward, arrays (tracemalloc)", "sin_memory", "backward_peak_arrays_traced"),
         Row(f"same, arrays (RSS high-water mark)", "sin_memory", "backward_peak_arrays_rss"),
         Row(f"same, fwd+bwd time, × numpy by hand", "sin_memory", "forward_backward_s", relative=True),
+        Row(f"MLP loss in W1 (784×256), batch {sizes.mlp_batch}: vjp, s", "transform_cost", "vjp_s", ratios=False),
+        Row("same, jvp ÷ vjp (target ≤ 2)", "transform_cost", "jvp_over_vjp", ratios=False),
+        Row("same, hvp ÷ vjp (target ≤ 3)", "transform_cost", "hvp_over_vjp", ratios=False),
     ]
 
 

@@ -27,6 +27,7 @@ import numpy as np
 
 from benchmarks import measure
 from benchmarks.spec import mlp_data
+from benchmarks.transform_cost import transform_cost
 
 FRAMEWORKS: Final = {
     "numpy": "benchmarks.impl_numpy",
@@ -258,6 +259,7 @@ WORKLOADS: Final[dict[str, Callable[[ModuleType, Sizes], Metrics]]] = {
     "fan_in": fan_in,
     "deep_chain": deep_chain,
     "sin_memory": sin_memory,
+    "transform_cost": lambda impl, sizes: transform_cost(impl, sizes, Skip, 3 * sizes.repeat),
 }
 
 

@@ -103,6 +103,18 @@ from puregrad.tree import (
     tree_value_and_grad,
 )
 from puregrad.transforms import grad, value_and_grad, vjp
+# Composable transforms, your own ops, rematerialization (issue 12)
+from puregrad.op import MultiOp, Op
+from puregrad.remat import checkpoint
+from puregrad.transforms import (
+    Transformed,
+    Transformed01,
+    Transformed1,
+    hessian,
+    hvp,
+    jacobian,
+    jvp,
+)
 
 __all__ = [
     # numpy on nodes: linear algebra
@@ -125,7 +137,18 @@ __all__ = [
     "svdvals",
     "tensordot",
     "vector_norm",
-    # the rest
+    # Composable transforms, your own ops, rematerialization (issue 12)
+    "MultiOp",
+    "Op",
+    "Transformed",
+    "Transformed01",
+    "Transformed1",
+    "checkpoint",
+    "hessian",
+    "hvp",
+    "jacobian",
+    "jvp",
+    # The rest, in alphabetical order
     "Activation",
     "AdaGrad",
     "AdaGradState",

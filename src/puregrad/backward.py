@@ -15,7 +15,7 @@ from puregrad.op import Array, Call, Origin, Output
 from puregrad.ops.arithmetic import Cast
 from puregrad.ops.shape import SumTo
 
-__all__ = ["Gradients", "backward"]
+__all__ = ["Gradients", "Paths", "backward", "paths_to", "sweep_to"]
 
 T = TypeVar("T")
 
@@ -111,7 +111,11 @@ def backward(
 
 
 def _sweep(
-    outputs: tuple[Node[Any], ...], seeds: list[Array], retain: bool, graph_mode: bool
+    outputs: tuple[Node[Any], ...],
+    seeds: list[Array],
+    retain: bool,
+    graph_mode: bool,
+    paths: Paths | None = None,
 ) -> dict[Node[Any], Array]:
     """Reverse accumulation over the graph below `outputs`, without recursion.
 
@@ -119,13 +123,18 @@ def _sweep(
     inputs that consume it. Then an op runs once the gradients of all its outputs are
     complete (every consumer has run), so each gradient is summed before it is used and,
     without `retain`, dropped right after, keeping only the leaves' gradients.
+
+    With `paths` (see `paths_to`), only the ops on a path to its targets run, and the sweep
+    stops at the targets: their gradients are the partial derivatives with respect to them.
     """
+    inner = None if paths is None else paths.inner
+    keep = None if paths is None else paths.keep
     consumers: dict[Node[Any], int] = {}  # op results only: leaves are never "run"
     waiting: dict[Call, int] = {}  # a multi-output call -> its outputs not yet complete
     stack: list[Node[Any]] = []
     for o in outputs:
-        if o.origin is not None and o not in consumers:  # an output may be listed twice
-            consumers[o] = 0
+        if o.origin is not None and o not in consumers and (inner is None or o in inner):
+            consumers[o] = 0  # (an output may be listed twice)
             stack.append(o)
     while stack:
         node = stack.pop()
@@ -136,8 +145,8 @@ def _sweep(
                 continue
             waiting[origin.call] = 1
         for x in node.inputs:
-            if type(x) is Node and x.origin is not None:  # an op result (it requires grad)
-                if x in consumers:
+            if type(x) is Node and x.origin is not None and (inner is None or x in inner):
+                if x in consumers:  # an op result (it requires grad)
                     consumers[x] += 1
                 else:
                     consumers[x] = 1
@@ -169,7 +178,7 @@ def _sweep(
             ready.append(node)
 
     for o in outputs:
-        if o.origin is not None and consumers[o] == 0:
+        if o.origin is not None and consumers.get(o) == 0:
             consumers[o] = -1  # an output listed twice completes once
             complete(o, o.origin)
 
@@ -198,10 +207,13 @@ def _sweep(
             rule_args = (xs, node if graph_mode else node.value)
         del node
         for i, x in enumerate(inputs):
-            if type(x) is not Node or not x.requires_grad:
+            if type(x) is not Node or not x.requires_grad or (keep is not None and x not in keep):
                 continue
             if live:
-                gx = rule(i, upstream, *rule_args)
+                if graph_mode:
+                    gx = _graph_rule(rule, origin, i, upstream, rule_args)  # type: ignore[arg-type]  # an op result has an origin
+                else:
+                    gx = rule(i, upstream, *rule_args)
                 if gx is not None:
                     value = x.value
                     if gx.shape != value.shape or gx.dtype is not value.dtype:
@@ -210,13 +222,98 @@ def _sweep(
                     grads[x] = gx if previous is None else previous + gx
                     del gx, previous
             x_origin = x.origin
-            if x_origin is not None:
+            if x_origin is not None and (inner is None or x in inner):
                 count = consumers[x] - 1
                 consumers[x] = count
                 if count == 0:
                     complete(x, x_origin)
         del upstream, rule_args
     return grads
+
+
+@attrs.frozen(eq=False)
+class Paths:
+    """The part of a graph that leads to some targets (what `paths_to` finds)."""
+
+    targets: frozenset[Node[Any]]
+    inner: frozenset[Node[Any]]  # the op results on a path to a target, targets excluded
+    keep: frozenset[Node[Any]]  # inner and the targets: the nodes gradients are sent to
+    foreign: tuple[Node[Any], ...]  # leaves that require grad, reached, and not targets
+
+
+def paths_to(outputs: Sequence[Node[Any]], targets: Sequence[Node[Any]]) -> Paths:
+    """The nodes below `outputs` from which a target is reached, not looking past a target.
+
+    One iterative post-order walk (a graph a million ops deep is fine). A target is a point
+    of differentiation: what lies below it is not part of the partial derivative.
+    """
+    stop = frozenset(targets)
+    leads: dict[Node[Any], bool] = {}
+    foreign: list[Node[Any]] = []
+    stack: list[tuple[Node[Any], bool]] = [(o, False) for o in outputs if o.requires_grad]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            leads[node] = any(leads.get(x, False) for x in node.inputs if type(x) is Node)
+            continue
+        if node in leads:
+            continue
+        if node in stop:
+            leads[node] = True
+        elif node.origin is None:
+            leads[node] = False
+            if node.requires_grad:
+                foreign.append(node)
+        else:
+            leads[node] = False  # until its inputs are known (a graph has no cycles)
+            stack.append((node, True))
+            for x in node.inputs:
+                if type(x) is Node and x.requires_grad and x not in leads:
+                    stack.append((x, False))
+    inner = frozenset(n for n, lead in leads.items() if lead and n not in stop)
+    return Paths(stop, inner, inner | stop, tuple(foreign))
+
+
+def sweep_to(
+    outputs: tuple[Node[Any], ...],
+    seeds: list[Array],
+    paths: Paths,
+    create_graph: bool,
+) -> dict[Node[Any], Node[Any]]:
+    """The gradients of `outputs` (seeded by `seeds`: arrays, or nodes under
+    `create_graph`) with respect to `paths.targets`, as nodes; a target that no output
+    reaches is left out. The transforms' one entry into the sweep."""
+    if create_graph:
+        with using_config(Config()):
+            grads = _sweep(outputs, seeds, False, True, paths)
+    else:
+        grads = _sweep(outputs, seeds, False, False, paths)
+    return {t: _as_gradient(grads[t], t) for t in paths.targets if t in grads}
+
+
+def _graph_rule(
+    rule: Callable[..., Array], origin: Origin, i: int, upstream: Array, rule_args: tuple[Array, ...]
+) -> Array:
+    """A VJP rule run on nodes (under `create_graph`): a rule that cannot (it calls a
+    function with no puregrad op, or converts a node to an array) fails naming its op,
+    rather than handing back a gradient that silently lost its graph. A plain array is
+    accepted only when it is all zeros (a zero gradient, as of a piecewise-constant
+    function, has no graph to lose)."""
+    name = origin.call.op.name if type(origin) is Output else origin.name
+    advice = (
+        "under create_graph a VJP rule runs on nodes, so it must compute with puregrad ops, "
+        "operators, and numpy functions that puregrad supports on nodes"
+    )
+    try:
+        gx = rule(i, upstream, *rule_args)
+    except TypeError as error:
+        raise TypeError(f"{name}: its VJP rule cannot run on nodes ({error}); {advice}") from error
+    if gx is not None and type(gx) is not Node and np.any(gx):  # zeros need no graph
+        raise TypeError(
+            f"{name}: its VJP rule returned a {type(gx).__name__}, not a node, for input {i}; "
+            f"{advice} (a plain array would cut the gradient's graph)"
+        )
+    return gx
 
 
 def _fill(gys: list[Array | None], call: Call, graph_mode: bool) -> tuple[Array, ...]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeAlias, TypeVar, final, overload
 
 import attrs
@@ -272,7 +273,16 @@ def _new_node(value: NDArray[Any], origin: Origin, inputs: tuple[Input, ...]) ->
     _set_requires_grad(node, True)
     _set_origin(node, origin)
     _set_inputs(node, inputs)
+    created = CREATED.get()
+    if created is not None:
+        created.add(id(node))
     return node
+
+
+CREATED: Final[ContextVar[set[int] | None]] = ContextVar("puregrad_created", default=None)
+"""While `checkpoint` first runs its function: the ids of the op results made meanwhile, so
+it can tell the nodes the function made from the ones it closes over (which outlive the run,
+so an id seen here never belongs to one of them)."""
 
 
 def _leaf(value: NDArray[Any], name: str | None, requires_grad: bool) -> Node[Any]:

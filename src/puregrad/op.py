@@ -62,13 +62,45 @@ under `create_graph` (or a constant operand as it was given). Both speak numpy, 
 the rules are not typed more narrowly."""
 
 class Op(abc.ABC):
-    """A single-output op: a forward on arrays and, beside it, one VJP rule per input."""
+    """A single-output op: the extension point for your own differentiable functions (every
+    built-in op is one too).
+
+    Subclass it with a class attribute `name` (used in error messages and graph pictures),
+    `forward` computing on plain arrays, and `vjp(i, gy, xs, y)` giving the gradient for
+    input `i` from the output's gradient `gy`, the inputs `xs` and the output `y`. Write the
+    rule with numpy operators and functions, or puregrad ops: in a plain `backward` it gets
+    arrays and runs at numpy's speed; under `create_graph` it gets the nodes, so your op
+    differentiates again like a built-in one. Broadcasting and dtype are undone for it by
+    `backward` (the rule may return the broadcast shape); `vjp` returning None means no
+    gradient for that input.
+
+    An instance is applied by calling it: with a node among its operands it gives a node
+    (recorded when an operand requires grad); on plain arrays it computes the forward, so
+    ops can be used inside rules.
+
+    Typing: annotate `forward` with your own precise signature
+    (`def forward(self, x: NDArray[np.float64]) -> NDArray[np.float64]`); the base declares
+    `*xs: Any, **kwargs: Any`, which mypy treats as compatible with any override.
+
+    >>> import numpy as np, puregrad as pg
+    >>> class Cube(pg.Op):
+    ...     name = "cube"
+    ...     def forward(self, x: np.ndarray) -> np.ndarray:
+    ...         return x ** 3
+    ...     def vjp(self, i: int, gy: pg.op.Array, xs: tuple[pg.op.Array, ...], y: pg.op.Array) -> pg.op.Array:
+    ...         return gy * 3 * xs[0] ** 2
+    >>> x = pg.variable(2.0)
+    >>> Cube()(x)
+    Node(8., op=cube)
+    >>> pg.grad(pg.grad(lambda v: Cube()(v)))(2.0)
+    array(12.)
+    """
 
     name: ClassVar[str] = "op"
 
     @abc.abstractmethod
-    def forward(self, *xs: Any) -> Any:
-        """The value, from plain arrays and scalars."""
+    def forward(self, *xs: Any, **kwargs: Any) -> Any:
+        """The value, from plain arrays and scalars (one per operand)."""
 
     @abc.abstractmethod
     def vjp(self, i: int, gy: Array, xs: tuple[Array, ...], y: Array) -> Array:
@@ -83,8 +115,14 @@ class Op(abc.ABC):
         message stands). Ops whose errors need the op and shapes named override it."""
         return None
 
-    def __call__(self, *xs: Array) -> Array:
-        """Generic application, for VJP rules: a node among `xs` gives a node, else an array."""
+    @overload
+    def __call__(self, x: Node[D], /, *xs: object) -> Node[D]: ...
+    @overload
+    def __call__(self, x0: NDArray[D] | D | float, x1: Node[D], /, *xs: object) -> Node[D]: ...
+    @overload
+    def __call__(self, *xs: object) -> Array: ...
+    def __call__(self, *xs: object) -> Array:
+        """Apply the op: a node among `xs` gives a node, else the forward's array."""
         for x in xs:
             if type(x) is Node:
                 return apply(self, xs, None)
@@ -92,12 +130,28 @@ class Op(abc.ABC):
 
 
 class MultiOp(abc.ABC):
-    """An op with several outputs (`split`): one forward and one VJP call per application."""
+    """An op with several outputs (`split`): one forward and one VJP call per input.
+
+    As `Op`, but `forward` returns a tuple of arrays, and `vjp(i, gys, xs)` gets one
+    gradient per output, zeros standing in for outputs that do not reach the
+    differentiated graph. Calling an instance on a node gives a tuple of nodes.
+
+    >>> import numpy as np, puregrad as pg
+    >>> class SinCos(pg.MultiOp):
+    ...     name = "sincos"
+    ...     def forward(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    ...         return np.sin(x), np.cos(x)
+    ...     def vjp(self, i: int, gys: tuple[pg.op.Array, ...], xs: tuple[pg.op.Array, ...]) -> pg.op.Array:
+    ...         return gys[0] * np.cos(xs[0]) - gys[1] * np.sin(xs[0])
+    >>> s, c = SinCos()(pg.variable(0.0))
+    >>> pg.backward(s + c)
+    Gradients({Node(0., variable): array(1.)})
+    """
 
     name: ClassVar[str] = "multi-op"
 
     @abc.abstractmethod
-    def forward(self, *xs: Any) -> tuple[Any, ...]:
+    def forward(self, *xs: Any, **kwargs: Any) -> tuple[Any, ...]:
         """The values of every output."""
 
     @abc.abstractmethod
@@ -109,7 +163,16 @@ class MultiOp(abc.ABC):
         """As `Op.failure`."""
         return None
 
-    def __call__(self, *xs: Array) -> tuple[Array, ...]:
+    @overload
+    def __call__(self, x: Node[D], /, *xs: object) -> tuple[Node[D], ...]: ...
+    @overload
+    def __call__(
+        self, x0: NDArray[D] | D | float, x1: Node[D], /, *xs: object
+    ) -> tuple[Node[D], ...]: ...
+    @overload
+    def __call__(self, *xs: object) -> tuple[Array, ...]: ...
+    def __call__(self, *xs: object) -> tuple[Array, ...]:
+        """Apply the op: a node among `xs` gives nodes, else the forward's arrays."""
         for x in xs:
             if type(x) is Node:
                 return apply_multi(self, xs, None)

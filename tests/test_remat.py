@@ -1,0 +1,244 @@
+"""checkpoint: the graph keeps only a block's inputs and output, intermediates are recomputed
+in backward; gradients equal the plain chain's (first and second order, closed-over
+parameters included); memory bounded in arrays (tracemalloc) and weakrefs dead."""
+
+from __future__ import annotations
+
+import gc
+import tracemalloc
+import weakref
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+
+import puregrad as pg
+from tests.helpers import HIGHER, rand
+
+N = 1_000_000  # 8 MB per float64 array, as the issue asks
+BLOCKS = 20
+OPS_PER_BLOCK = 10
+
+
+@pytest.fixture
+def collector_off() -> Iterator[None]:
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def block(x: pg.Node[Any]) -> pg.Node[Any]:
+    """Ten elementwise ops, each making a new array: about `1.03 (x - 0.01 x^3)`, so values
+    stay bounded and gradients of order 1 through 20 blocks (neither vanishing nor
+    exploding). Only products and sums: a test budget of seconds on 8 MB arrays."""
+    s = x * x
+    s = s * x
+    s = s * -0.01
+    y = x + s
+    y = y * 1.05
+    y = y + 0.01
+    t = y * y
+    t = t * 0.001
+    y = y - t
+    return y * 0.98
+
+
+def chain(x: pg.Node[Any], step: Callable[[pg.Node[Any]], pg.Node[Any]]) -> pg.Node[Any]:
+    for _ in range(BLOCKS):
+        x = step(x)
+    return x
+
+
+def held_arrays(y: pg.Node[Any], size: int) -> float:
+    """Bytes of the distinct arrays reachable through y's graph, in arrays of `size` floats."""
+    seen: dict[int, int] = {}
+    stack = [y]
+    visited: set[int] = set()
+    while stack:
+        n = stack.pop()
+        if id(n) in visited:
+            continue
+        visited.add(id(n))
+        seen[id(n.value)] = n.value.nbytes
+        stack.extend(i for i in n.inputs if type(i) is pg.Node)
+    return sum(seen.values()) / (size * 8)
+
+
+def peak_of(run: Callable[[], Any], size: int) -> tuple[Any, float, float]:
+    """What `run` returns, the memory it still holds and its peak, in arrays of `size`."""
+    tracemalloc.start()
+    try:
+        start = tracemalloc.get_traced_memory()[0]
+        result = run()
+        current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return result, (current - start) / (size * 8), (peak - start) / (size * 8)
+
+
+def test_twenty_checkpointed_blocks_hold_twenty_arrays_and_backward_one_block() -> None:
+    x = pg.variable(np.random.default_rng(0).standard_normal(N))
+    checkpointed = pg.checkpoint(block)
+    y, held, forward_peak = peak_of(lambda: chain(x, checkpointed), N)
+    # One output per block survives the forward; one block's intermediates exist at a time.
+    assert BLOCKS - 0.5 <= held <= BLOCKS + 0.5, f"forward holds {held:.1f} arrays"
+    assert held_arrays(y, N) <= BLOCKS + 1.5  # the outputs and x
+    assert forward_peak <= BLOCKS + OPS_PER_BLOCK + 1.5, f"forward peak {forward_peak:.1f}"
+    grads, _, backward_peak = peak_of(lambda: pg.backward(pg.sum(y)), N)
+    # What a plain backward of one block needs above its graph (gradients in flight, a
+    # rule's temporaries): measured, not guessed.
+    one = block(pg.variable(x.value))
+    _, _, sweep = peak_of(lambda: pg.backward(pg.sum(one)), N)
+    del one
+    # Backward recomputes one block (its 10 intermediates) and sweeps it: bounded by one
+    # block, not by the chain (the plain chain's graph holds 200; gradients kept by the
+    # checkpoints would add one per block), with one array of slack for the upstream
+    # gradient and the check that the recomputation matches the first run.
+    assert backward_peak <= OPS_PER_BLOCK + sweep + 1.5, (
+        f"backward peak {backward_peak:.1f} arrays; one block's sweep {sweep:.1f}"
+    )
+    assert set(grads) == {x}
+    # The plain chain holds every intermediate: ten per block (measured on smaller arrays;
+    # counted in arrays, the figure does not depend on their size).
+    small = 10_000
+    plain, plain_held, _ = peak_of(lambda: chain(pg.variable(np.ones(small)), block), small)
+    assert plain_held >= BLOCKS * OPS_PER_BLOCK - 0.5, f"plain chain holds {plain_held:.1f}"
+    del plain
+    # And the gradient equals the plain chain's, on a slice of the same input.
+    part = pg.variable(x.value[:1000])
+    reference = pg.backward(pg.sum(chain(part, block)))[part].value
+    assert 0.1 < np.abs(reference).mean() < 10  # a gradient that neither vanished nor blew up
+    np.testing.assert_allclose(grads[x].value[:1000], reference, rtol=1e-13)
+
+
+def test_the_first_runs_intermediates_are_freed(collector_off: None) -> None:
+    refs: list[weakref.ref[pg.Node[Any]]] = []
+
+    def noted(x: pg.Node[Any]) -> pg.Node[Any]:
+        h = pg.sin(x)
+        refs.append(weakref.ref(h))
+        return pg.exp(h)
+
+    x = pg.variable(np.ones(3))
+    y = pg.checkpoint(noted)(x)
+    assert y.inputs == (x,) and refs[0]() is None  # dead, with the collector off
+    grads = pg.backward(pg.sum(y), HIGHER)
+    assert len(refs) == 2 and refs[1]() is not None  # recorded under create_graph
+    pg.backward(pg.sum(y))
+    assert len(refs) == 3 and refs[2]() is None  # the plain recomputation's are freed
+    # The checkpoint's node, its op and the create_graph gradient hold no cycle.
+    assert y.origin is not None
+    node, op = weakref.ref(y), weakref.ref(y.origin)
+    del y, grads
+    assert node() is None and op() is None and refs[1]() is None
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gradients_equal_the_plain_chains_first_and_second_order(dtype: type[np.floating[Any]]) -> None:
+    x0 = rand(50, dtype=dtype, seed=1)
+    results = []
+    for step in (block, pg.checkpoint(block)):
+        x = pg.variable(x0)
+        y = pg.sum(chain(x, step))
+        g = pg.backward(y, HIGHER)[x]
+        h = pg.backward(pg.sum(g * g))[x]
+        assert g.dtype == h.dtype == dtype
+        results.append((y.value, g.value, h.value))
+    (y1, g1, h1), (y2, g2, h2) = results
+    assert np.abs(g1).mean() > 0.1 and np.abs(h1).mean() > 0.1  # not vanished
+    np.testing.assert_array_equal(y1, y2)
+    np.testing.assert_allclose(g2, g1, rtol=1e-6 if dtype == np.float32 else 1e-13)
+    np.testing.assert_allclose(h2, h1, rtol=1e-5 if dtype == np.float32 else 1e-12)
+    pg.check_grad(lambda v: pg.checkpoint(block)(v), rand(4, seed=2))
+
+
+def test_closed_over_parameters_get_their_gradients() -> None:
+    layer = pg.Linear(3, 3)
+    arrays = layer.init(np.random.default_rng(0))
+    data = rand(5, 3, seed=3)
+
+    def loss(params: pg.LinearParams[np.float64], remat: bool) -> pg.Node[np.float64]:
+        h: pg.Node[np.float64] | NDArray[np.float64] = data
+        def apply(v: pg.Node[np.float64] | NDArray[np.float64]) -> pg.Node[np.float64]:
+            return pg.tanh(layer.apply(params, v))  # params: captured by the closure
+
+        for _ in range(3):  # the same parameters in every block
+            h = pg.checkpoint(apply)(h) if remat else apply(h)
+        return pg.sum(h * h)
+
+    plain = pg.tree_value_and_grad(loss)(arrays, False)
+    remat = pg.tree_value_and_grad(loss)(arrays, True)
+    np.testing.assert_array_equal(plain[0], remat[0])
+    np.testing.assert_allclose(remat[1].W, plain[1].W, rtol=1e-13)
+    assert remat[1].b is not None and plain[1].b is not None
+    np.testing.assert_allclose(remat[1].b, plain[1].b, rtol=1e-13)
+    # The checkpoint node's inputs: its argument, then W and b.
+    params = pg.to_variables(arrays)
+    y = pg.checkpoint(lambda v: layer.apply(params, v))(pg.variable(data))
+    assert y.inputs[1:] == (params.W, params.b)
+
+
+def test_nested_in_transforms_and_closing_over_intermediates() -> None:
+    x = rand(4, seed=4)
+
+    def f(w: pg.Node[np.float64]) -> pg.Node[np.float64]:
+        scaled = w * 2.0  # an intermediate of the outer graph, captured by the block
+        return pg.sum(pg.checkpoint(lambda v: pg.sin(v * scaled) * v)(pg.exp(w)))
+
+    def f_plain(w: pg.Node[np.float64]) -> pg.Node[np.float64]:
+        return pg.sum(pg.sin(pg.exp(w) * (w * 2.0)) * pg.exp(w))
+
+    np.testing.assert_allclose(pg.grad(f)(x), pg.grad(f_plain)(x), rtol=1e-13)
+    np.testing.assert_allclose(pg.hessian(f)(x), pg.hessian(f_plain)(x), rtol=1e-12)
+    v = rand(4, seed=5)
+    np.testing.assert_allclose(pg.hvp(f, x, v), pg.hvp(f_plain, x, v), rtol=1e-12)
+    np.testing.assert_allclose(pg.jvp(f, (x,), (v,))[1], pg.jvp(f_plain, (x,), (v,))[1], rtol=1e-12)
+    # Checkpoints inside checkpoints.
+    nested = pg.checkpoint(lambda u: pg.checkpoint(block)(pg.checkpoint(block)(u)))
+    np.testing.assert_allclose(
+        pg.grad(lambda u: pg.sum(nested(u)))(x), pg.grad(lambda u: pg.sum(block(block(u))))(x), rtol=1e-13
+    )
+
+
+def test_no_grad_constants_and_identity() -> None:
+    x = pg.variable(np.ones(2))
+    with pg.no_grad():
+        y = pg.checkpoint(block)(x)
+    assert not y.requires_grad and y.inputs == ()
+    assert pg.checkpoint(lambda v: v)(x) is x
+    c = pg.checkpoint(block)(pg.constant(np.ones(2)))
+    assert not c.requires_grad
+    np.testing.assert_array_equal(c.value, block(pg.constant(np.ones(2))).value)
+
+
+def test_what_checkpoint_cannot_do_is_an_error_naming_it() -> None:
+    x = pg.variable(np.ones(3))
+    with pytest.raises(TypeError, match="checkpoint: f must return a puregrad Node, got float"):
+        pg.checkpoint(lambda v: 1.0)(x)  # type: ignore[arg-type, return-value]  # the misuse under test
+    # A variable made inside f is a new one on every run: its gradient cannot come back.
+    y = pg.checkpoint(lambda v: v * pg.variable(np.full(3, 2.0)))(x)
+    with pytest.raises(ValueError, match="checkpoint: recomputing f reached nodes that require grad"):
+        pg.backward(pg.sum(y))
+    # Randomness drawn inside f: the recomputation differs from the first run.
+    rng = np.random.default_rng(0)
+    noisy = pg.checkpoint(lambda v: v * rng.standard_normal(3))(x)
+    with pytest.raises(ValueError, match="checkpoint: f gave another value when recomputed"):
+        pg.backward(pg.sum(noisy))
+
+
+def test_gradients_an_input_never_asked_for_do_not_leak_into_the_next_sweep() -> None:
+    # The sweep to `a` alone never asks the checkpoint for b's gradient (b is on no path
+    # to the target): a later sweep with another upstream gradient must not reuse it.
+    b = pg.variable(np.array([1.0, 2.0]))
+    step = pg.checkpoint(lambda u, v: pg.sum(pg.sin(u) * v))
+    for scale in (2.0, 3.0, 2.0):
+        a = pg.variable(np.array([0.5, -0.5]))
+        g = pg.grad(lambda u: step(u, b) * scale)(a)
+        np.testing.assert_allclose(g.value, scale * np.cos(a.value) * b.value, rtol=1e-15)
+        grads = pg.backward(step(a, b) * scale)
+        np.testing.assert_allclose(grads[b].value, scale * np.sin(a.value), rtol=1e-15)
