@@ -242,3 +242,25 @@ def test_gradients_an_input_never_asked_for_do_not_leak_into_the_next_sweep() ->
         np.testing.assert_allclose(g.value, scale * np.cos(a.value) * b.value, rtol=1e-15)
         grads = pg.backward(step(a, b) * scale)
         np.testing.assert_allclose(grads[b].value, scale * np.sin(a.value), rtol=1e-15)
+
+
+def test_one_backward_recomputes_the_block_once_for_all_its_inputs() -> None:
+    # Three inputs (an argument and two closed-over parameters) share one recomputation:
+    # a per-input VJP would run the block three times.
+    runs: list[None] = []
+    W = pg.variable(rand(3, 3, seed=1))
+    b = pg.variable(rand(3, seed=2))
+
+    def block(v: pg.Node[np.float64]) -> pg.Node[np.float64]:
+        runs.append(None)
+        return pg.tanh(v @ W + b)
+
+    x = pg.variable(rand(4, 3, seed=3))
+    y = pg.sum(pg.checkpoint(block)(x))
+    assert len(runs) == 1
+    grads = pg.backward(y)
+    assert len(runs) == 2
+    assert set(grads) == {x, W, b}
+    plain = pg.backward(pg.sum(block(x)))
+    for node in (x, W, b):
+        np.testing.assert_allclose(grads[node].value, plain[node].value, rtol=1e-14)

@@ -205,6 +205,12 @@ def _sweep(
             upstream = grads.get(node) if retain else grads.pop(node, None)
             live = upstream is not None
             rule_args = (xs, node if graph_mode else node.value)
+            if live and origin.joint:  # type: ignore[union-attr]  # as above
+                needed = tuple(
+                    type(x) is Node and x.requires_grad and (keep is None or x in keep)
+                    for x in inputs
+                )
+                rule = _computed(origin.vjps(upstream, *rule_args, needed))  # type: ignore[union-attr]  # as above
         del node
         for i, x in enumerate(inputs):
             if type(x) is not Node or not x.requires_grad or (keep is not None and x not in keep):
@@ -227,7 +233,7 @@ def _sweep(
                 consumers[x] = count
                 if count == 0:
                     complete(x, x_origin)
-        del upstream, rule_args
+        del upstream, rule_args, rule
     return grads
 
 
@@ -289,6 +295,11 @@ def sweep_to(
     else:
         grads = _sweep(outputs, seeds, False, False, paths)
     return {t: _as_gradient(grads[t], t) for t in paths.targets if t in grads}
+
+
+def _computed(gxs: tuple[Array, ...]) -> Callable[..., Array]:
+    """A rule handing out gradients already computed (by a joint op's `vjps`)."""
+    return lambda i, *_: gxs[i]
 
 
 def _graph_rule(

@@ -110,6 +110,18 @@ class Op(abc.ABC):
         shape and any dtype: `backward` sums it to the input's shape and casts it.
         """
 
+    joint: ClassVar[bool] = False
+    """True for an op whose inputs' gradients share their work (`checkpoint` recomputes a
+    block once for all of them): `backward` then calls `vjps` once per application
+    instead of `vjp` once per input, and no op needs to keep anything between calls."""
+
+    def vjps(
+        self, gy: Array, xs: tuple[Array, ...], y: Array, needed: tuple[bool, ...]
+    ) -> tuple[Array, ...]:
+        """The gradients of every input at once (None where `needed[i]` is False); called
+        by `backward` only when `joint` is True. By default, `vjp` for each needed input."""
+        return tuple(self.vjp(i, gy, xs, y) if n else None for i, n in enumerate(needed))
+
     def failure(self, values: list[Any]) -> str | None:
         """What to say when `forward` raised ValueError on `values` (None: numpy's own
         message stands). Ops whose errors need the op and shapes named override it."""

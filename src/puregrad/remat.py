@@ -18,10 +18,10 @@ checked and a `ValueError` naming `checkpoint` says so.
 from __future__ import annotations
 
 import functools
-import weakref
 from collections.abc import Callable, Mapping
 from typing import Any, Final, ParamSpec
 
+import attrs
 import numpy as np
 
 from puregrad.backward import paths_to, sweep_to
@@ -110,7 +110,8 @@ def _checkpoint(
     captured = _boundary(y, created, privates)
     value = y.value
     del y  # the first run's intermediates go here
-    op = Checkpoint(f, tuple(given), dict(kwargs), positions, captured)
+    template = tuple(None if i in positions else a for i, a in enumerate(given))
+    op = Checkpoint(f, template, dict(kwargs), positions, captured)
     inputs = tuple(args[i] for i in positions) + captured
     return _new_node(value, op, inputs)  # type: ignore[arg-type]  # nodes
 
@@ -136,34 +137,20 @@ def _boundary(
     return tuple(found)
 
 
-def _key_of(key: object) -> object:
-    """What a pending entry's key stands for: the `gy` it was computed from."""
-    return key() if isinstance(key, weakref.ref) else key
-
-
+@attrs.frozen(eq=False)
 class Checkpoint(Op):
     """The op `checkpoint` records: `f` from its arguments and the nodes it closes over, its
-    VJP a recomputation of `f` and one sweep to all of its inputs."""
+    VJP a recomputation of `f` and one sweep to all of its inputs (a joint op: `backward`
+    asks for every input's gradient in one call, so the block is recomputed once)."""
 
     name = "checkpoint"
+    joint = True
 
-    def __init__(
-        self,
-        f: Callable[..., Node[Any]],
-        given: tuple[object, ...],
-        kwargs: dict[str, object],
-        positions: tuple[int, ...],
-        captured: tuple[Node[Any], ...],
-    ) -> None:
-        self.f = f
-        # The arguments as given, less the node arguments (inputs of the op, kept there).
-        self.template = tuple(None if i in positions else a for i, a in enumerate(given))
-        self.kwargs = kwargs
-        self.positions = positions
-        self.captured = captured
-        # One sweep's gradients for every input, handed out one input at a time (the sweep
-        # asks input by input); dropped once all are taken or the sweep's `gy` is freed.
-        self._pending: tuple[object, dict[int, Array]] | None = None
+    f: Callable[..., Node[Any]]
+    template: tuple[object, ...]  # the arguments as given, None where a node is an input
+    kwargs: Mapping[str, object]
+    positions: tuple[int, ...]  # where the node arguments go among the arguments
+    captured: tuple[Node[Any], ...]  # what f closes over: the inputs after the arguments
 
     def _arguments(self, points: list[Any]) -> list[object]:
         given = list(self.template)
@@ -178,25 +165,13 @@ class Checkpoint(Op):
             return _output(self.f(*self._arguments(points), **self.kwargs)).value
 
     def vjp(self, i: int, gy: Array, xs: tuple[Array, ...], y: Array) -> Array:
-        pending = self._pending
-        if pending is None or _key_of(pending[0]) is not gy:
-            grads = self._recompute(gy, xs, y)
-            try:
-                key: object = weakref.ref(gy)
-                # Once the sweep drops `gy`, gradients no input asked for go too.
-                weakref.finalize(gy, self._drop, key)
-            except TypeError:
-                key = gy  # a numpy scalar (no weakref): held, so its id is not reused
-            pending = self._pending = (key, grads)
-        grads = pending[1]
-        gx = grads.pop(i, None)
-        if not grads:
-            self._pending = None
-        return gx
+        return self.vjps(gy, xs, y, tuple(j == i for j in range(len(xs))))[i]
 
-    def _drop(self, key: object) -> None:
-        if self._pending is not None and self._pending[0] is key:
-            self._pending = None
+    def vjps(
+        self, gy: Array, xs: tuple[Array, ...], y: Array, needed: tuple[bool, ...]
+    ) -> tuple[Array, ...]:
+        grads = self._recompute(gy, xs, y)
+        return tuple(grads.get(j) if n else None for j, n in enumerate(needed))
 
     def _recompute(self, gy: Array, xs: tuple[Array, ...], y: Array) -> dict[int, Array]:
         graph_mode = type(gy) is Node
