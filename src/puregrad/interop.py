@@ -1,5 +1,6 @@
-"""numpy applied to nodes: ufuncs and array functions become the puregrad op of the same
-meaning, or a `TypeError`; never an object array, never a dropped graph.
+"""numpy applied to nodes: ufuncs, their `reduce`/`accumulate` where these are reductions
+(`np.add.reduce` is `sum`), and array functions become the puregrad op of the same meaning,
+or a `TypeError`; never an object array, never a dropped graph.
 
 This is also what lets one VJP rule serve both sweeps: `np.cos(x)` in a rule computes on
 arrays in a plain backward and records the `cos` op under `create_graph`.
@@ -14,7 +15,7 @@ import numpy as np
 
 from puregrad import ops
 
-__all__ = ["FUNCTIONS", "UFUNCS", "array_function", "array_ufunc"]
+__all__ = ["FUNCTIONS", "UFUNC_METHODS", "UFUNCS", "array_function", "array_ufunc"]
 
 UFUNCS: Final[Mapping[np.ufunc, Callable[..., Any]]] = {
     np.add: ops.add,
@@ -83,7 +84,7 @@ FUNCTIONS: Final[Mapping[Callable[..., Any], Callable[..., Any]]] = {
     # keyword-only, so a positional argument can never land on the wrong one.
     np.round: lambda a, decimals=0: ops.round(a, decimals),
     np.around: lambda a, decimals=0: ops.round(a, decimals),
-    np.where: lambda condition, *xy: ops.where(condition, *xy) if len(xy) == 2 else _where_one(),
+    np.where: lambda condition, x, y: ops.where(condition, x, y),
     # reductions
     np.prod: lambda a, axis=None, *, keepdims=False: ops.prod(a, axis, keepdims),
     np.var: lambda a, axis=None, *, ddof=0, keepdims=False: ops.var(a, axis, ddof=ddof, keepdims=keepdims),
@@ -116,21 +117,32 @@ FUNCTIONS: Final[Mapping[Callable[..., Any], Callable[..., Any]]] = {
     ),
 }
 
-
-def _where_one() -> Any:
-    raise TypeError("where(condition) alone (nonzero) is not differentiable; give x and y")
+UFUNC_METHODS: Final[Mapping[tuple[np.ufunc, str], Callable[..., Any]]] = {
+    # numpy passes every argument after the array as a keyword; the default axis is 0.
+    (np.add, "reduce"): lambda a, axis=0, keepdims=False: ops.sum(a, axis, keepdims),
+    (np.multiply, "reduce"): lambda a, axis=0, keepdims=False: ops.prod(a, axis, keepdims),
+    (np.maximum, "reduce"): lambda a, axis=0, keepdims=False: ops.max(a, axis, keepdims),
+    (np.minimum, "reduce"): lambda a, axis=0, keepdims=False: ops.min(a, axis, keepdims),
+    (np.add, "accumulate"): lambda a, axis=0: ops.cumsum(a, axis),
+    (np.multiply, "accumulate"): lambda a, axis=0: ops.cumprod(a, axis),
+}
 
 
 def array_ufunc(
     ufunc: np.ufunc, method: str, inputs: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> Any:
-    op = UFUNCS.get(ufunc)
-    if op is None or method != "__call__":
-        what = f"numpy.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
+    op = UFUNCS.get(ufunc) if method == "__call__" else UFUNC_METHODS.get((ufunc, method))
+    what = f"numpy.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
+    if op is None:
         raise TypeError(
             f"{what} is not supported on puregrad nodes; use a puregrad op, or node.value "
             "to compute without gradients"
         )
+    if method != "__call__":
+        try:
+            return op(*inputs, **kwargs)
+        except TypeError as error:
+            raise TypeError(f"{what} on puregrad nodes: {error}") from None
     if kwargs:
         raise TypeError(
             f"numpy.{ufunc.__name__} on puregrad nodes takes no keyword arguments "

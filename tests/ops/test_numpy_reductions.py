@@ -167,6 +167,33 @@ def test_logsumexp_is_stable_in_value_and_gradient() -> None:
     assert inf.value == -np.inf  # an empty sum, as scipy
 
 
+# ufunc methods --------------------------------------------------------------------------------
+
+
+def test_ufunc_reduce_and_accumulate_are_the_reductions() -> None:
+    a = rand(2, 3, seed=8, low=0.5, high=1.5)
+    x = pg.variable(a)
+    pairs: list[tuple[Any, str, Any, dict[str, Any]]] = [
+        (np.add.reduce, "sum", np.add.reduce, {}),
+        (np.multiply.reduce, "prod", np.multiply.reduce, {"axis": 1, "keepdims": True}),
+        (np.maximum.reduce, "max", np.maximum.reduce, {"axis": None}),
+        (np.minimum.reduce, "min", np.minimum.reduce, {"axis": -1}),
+        (np.add.accumulate, "cumsum", np.add.accumulate, {}),
+        (np.multiply.accumulate, "cumprod", np.multiply.accumulate, {"axis": 1}),
+    ]
+    for method, op_name, reference, kwargs in pairs:
+        y = node(method(x, **kwargs))
+        assert y.origin is not None and y.origin.name == op_name
+        np.testing.assert_allclose(y.value, reference(a, **kwargs), rtol=1e-15)
+        pg.check_grad(lambda v: node(method(v, **kwargs)), a)
+    with pytest.raises(TypeError, match="numpy.add.reduce on puregrad nodes: .*dtype"):
+        np.add.reduce(x, dtype=np.float32)
+    with pytest.raises(TypeError, match="numpy.multiply.reduce on puregrad nodes: .*initial"):
+        np.multiply.reduce(x, initial=2.0)
+    with pytest.raises(TypeError, match="numpy.add.accumulate on puregrad nodes: .*out"):
+        np.add.accumulate(x, out=np.empty((2, 3)))
+
+
 # argmax and argmin ------------------------------------------------------------------------------
 
 
