@@ -135,13 +135,49 @@ def test_cumprod_with_zeros() -> None:
     g = pg.backward(pg.sum(pg.cumprod(x, 1)))[x].value
     brute = np.array([[sum(np.prod(np.delete(row[: i + 1], j)) for i in range(j, 4)) for j in range(4)] for row in a])
     np.testing.assert_allclose(g, brute, rtol=1e-15)
-    pg.check_grad(lambda v: pg.cumprod(v, 1), a)  # several zeros: the first order is exact
-    # One zero per row: every order is exact. The finite differences step off the zero to
-    # +-6e-6, where the rule's division by x loses digits in higher orders (about
-    # eps |y| / x**2), so they are taken in v = x / 100: steps of 6e-4 in x.
+    pg.check_grad(lambda v: pg.cumprod(v, 1), a)
+    # One zero per row, to every order (several zeros: the test below). The finite
+    # differences step off the zero to +-6e-6, where the rule's division by x loses digits in
+    # higher orders (about eps |y| / x**2), so they are taken in v = x / 100: steps of 6e-4.
     one_zero = np.array([[1.5, 0.0, 2.0, -0.5], [0.7, 0.5, 0.0, 3.0]])
     check_orders(lambda v: pg.cumprod(v * 100.0, 1), one_zero / 100, order=3)
     check_orders(lambda v: node(np.cumprod(v * 100.0)), np.array([0.0, 1.5, 2.0]) / 100, order=3)
+
+
+def exact_derivative(x: Any, u: Any, wrt: tuple[int, ...], running: bool) -> float:
+    """d/dx[wrt] of `sum(u * cumprod(x))` (running) or `u * prod(x)`, by the product rule:
+    each term loses the factors in `wrt` (distinct) and keeps the rest."""
+    if len(set(wrt)) < len(wrt):
+        return 0.0  # every x appears at most once in each product
+    ends = range(max(wrt), len(x)) if running else [len(x) - 1]
+    return float(sum(u[i] * np.prod([x[m] for m in range(i + 1) if m not in wrt]) for i in ends))
+
+
+@pytest.mark.parametrize("running", [True, False], ids=["cumprod", "prod"])
+@pytest.mark.parametrize("zeros", [[2], [0, 2], [0, 2, 4], [3, 4]], ids=["one", "two", "three", "adjacent"])
+def test_second_and_third_derivatives_with_zeros_are_exact(running: bool, zeros: list[int]) -> None:
+    # Finite differences step off a zero, where the division rule loses digits in higher
+    # orders; here the derivatives are compared with the product rule, term by term.
+    x = np.array([0.8, 0.7, 1.3, 1.2, -0.9, 0.5])
+    x[zeros] = 0.0
+    n = len(x)
+    rng = np.random.default_rng(9)
+    u, v, w = rng.standard_normal(n), rng.standard_normal(n), rng.standard_normal(n)
+    node_x = pg.variable(x)
+    y = pg.cumprod(node_x) * u if running else pg.prod(node_x) * u[-1]
+    g = pg.backward(pg.sum(y), HIGHER)[node_x]
+    h = pg.backward(pg.sum(g * v), HIGHER)[node_x]
+    t = pg.backward(pg.sum(h * w))[node_x]
+    scale = u if running else np.eye(n)[-1] * u[-1]
+    first = [exact_derivative(x, scale, (j,), running) for j in range(n)]
+    second = [sum(exact_derivative(x, scale, (j, k), running) * v[k] for k in range(n)) for j in range(n)]
+    third = [
+        sum(exact_derivative(x, scale, (j, k, m), running) * v[k] * w[m] for k in range(n) for m in range(n))
+        for j in range(n)
+    ]
+    np.testing.assert_allclose(g.value, first, rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(h.value, second, rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(t.value, third, rtol=1e-13, atol=1e-15)
 
 
 # logsumexp --------------------------------------------------------------------------------------

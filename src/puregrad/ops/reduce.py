@@ -261,13 +261,15 @@ def _first_zero(axis: int) -> NonDifferentiable:
 
 @attrs.frozen
 class Cumprod(Op):
-    """Running product along `axis`.
+    """Running product along `axis`; the gradient of `x[j]` is
+    `sum over i >= j of gy[i] * (the product of x[:i + 1] but x[j])`, exact with zeros.
 
-    Its rule `revcumsum(gy * y) / x` holds where `x` has no zero. Along a slice with zeros the
-    first zero's gradient is `revcumsum(gy * y1)`, with `y1` the running product of `x` with
-    that zero read as 1, and every other place keeps `revcumsum(gy * y) / x` (its zeros read
-    as 1): exact to every order with one zero per slice, exact to the first order with more
-    (a second derivative between two zeros of one slice is missed: 0).
+    Without zeros that is `revcumsum(gy * y) / x`. With one zero per slice, the zero's own
+    gradient is `revcumsum(gy * y1)`, `y1` the running product with that zero read as 1, and
+    every other place keeps the division (by 1 at the zero). With several zeros in a slice
+    the products are formed one row per `j` (`n` running products of `n` elements, O(n^2)),
+    so that the derivatives between two zeros are right as well. Each form equals the
+    gradient near `x` too, so each differentiates again exactly, to every order.
     """
 
     name = "cumprod"
@@ -281,9 +283,29 @@ class Cumprod(Op):
         after = Cumsum(self.axis, reverse=True)
         if not HAS_ZERO(x):
             return after(gy * y) / x
+        if SEVERAL_ZEROS(x, self.axis):
+            return self._by_rows(gy, x)
         first = Where(_first_zero(self.axis)(x))
         y1 = Cumprod(self.axis)(first(1, x))
         return first(after(gy * y1), after(gy * y) / Where(NONZERO(x))(x, 1))
+
+    def _by_rows(self, gy: Array, x: Array) -> Array:
+        """The gradient from `n` running products, row `j` with `x[j]` read as 1."""
+        shape = shape_of(x)
+        n = shape[self.axis]
+        order = tuple(d for d in range(len(shape)) if d != self.axis) + (self.axis,)
+        lead = tuple(shape[d] for d in order[:-1])
+        rows = BroadcastTo(lead + (n, n))(Reshape(lead + (1, n))(Transpose(order)(x)))
+        products = Cumprod(len(lead) + 1)(Where(np.eye(n, dtype=bool))(1, rows))
+        upper = np.triu(np.ones((n, n), x.dtype))  # [j, i]: 1 where i >= j
+        g = Reshape(lead + (1, n))(Transpose(order)(gy))
+        gx = Sum((len(lead) + 1,), False)(g * upper * products)
+        return Transpose(tuple(int(d) for d in np.argsort(order)))(gx)
+
+
+SEVERAL_ZEROS: Final = NonDifferentiable(
+    "several_zeros", lambda x, axis: bool(np.any(np.sum(np.equal(x, 0), axis=axis) > 1))
+)
 
 
 @overload
@@ -292,8 +314,8 @@ def cumprod(x: Node[D] | NDArray[D], axis: int | None = None, *, config: Config 
 def cumprod(x: float, axis: int | None = None, *, config: Config | None = None) -> Node[np.float64]: ...
 def cumprod(x: object, axis: int | None = None, *, config: Config | None = None) -> Node[Any]:
     """Running product of `x` along `axis` (of the flattened `x` when None), as
-    `numpy.cumprod`. Its gradient is exact with zeros in `x`; higher derivatives too, with at
-    most one zero along each slice (see `Cumprod`).
+    `numpy.cumprod`. Its gradient is exact with zeros in `x`, and differentiates again
+    exactly (see `Cumprod`).
 
     >>> import puregrad as pg
     >>> x = pg.variable(np.array([2.0, 0.0, 3.0]))
@@ -330,7 +352,8 @@ def _others(x: Array, axis: tuple[int, ...] | None) -> Array:
 @attrs.frozen
 class Prod(Op):
     """Product over `axis`. Its rule is `gy * y / x` without zeros and the product of the
-    others (`_others`, built without division) with them, exact to every order either way."""
+    others (`_others`, built without division from running products) with them, exact to
+    every order either way."""
 
     name = "prod"
     axis: tuple[int, ...] | None
