@@ -247,6 +247,9 @@ def min(x: object, axis: Axis = None, keepdims: bool = False, *, config: Config 
 
 HAS_ZERO: Final = NonDifferentiable("has_zero", lambda x: not np.all(x))
 NONZERO: Final = NonDifferentiable("nonzero", lambda x: np.not_equal(x, 0))
+SEVERAL_ZEROS: Final = NonDifferentiable(
+    "several_zeros", lambda x, axis: bool(np.any(np.sum(np.equal(x, 0), axis=axis) > 1))
+)
 
 
 def _first_zero(axis: int) -> NonDifferentiable:
@@ -301,11 +304,6 @@ class Cumprod(Op):
         g = Reshape(lead + (1, n))(Transpose(order)(gy))
         gx = Sum((len(lead) + 1,), False)(g * upper * products)
         return Transpose(tuple(int(d) for d in np.argsort(order)))(gx)
-
-
-SEVERAL_ZEROS: Final = NonDifferentiable(
-    "several_zeros", lambda x, axis: bool(np.any(np.sum(np.equal(x, 0), axis=axis) > 1))
-)
 
 
 @overload
