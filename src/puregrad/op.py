@@ -43,6 +43,7 @@ __all__ = [
     "BinaryFunction",
     "Binary",
     "Elementwise",
+    "FloatBinaryFunction",
     "FloatUnaryFunction",
     "MultiOp",
     "NonDifferentiable",
@@ -416,6 +417,21 @@ class BinaryFunction(Protocol):
     def __call__(
         self, x0: D | float, x1: Node[D] | NDArray[D], *, config: Config | None = None
     ) -> Node[D]: ...
+    @overload
+    def __call__(self, x0: float, x1: float, *, config: Config | None = None) -> Node[np.float64]: ...
+
+
+class FloatBinaryFunction(Protocol):
+    """A broadcasting two-input op defined on floating values: `(Node[F], Node[F]) -> Node[F]`."""
+
+    @overload
+    def __call__(
+        self, x0: Node[F] | NDArray[F], x1: Operand[F], *, config: Config | None = None
+    ) -> Node[F]: ...
+    @overload
+    def __call__(
+        self, x0: F | float, x1: Node[F] | NDArray[F], *, config: Config | None = None
+    ) -> Node[F]: ...
     @overload
     def __call__(self, x0: float, x1: float, *, config: Config | None = None) -> Node[np.float64]: ...
 

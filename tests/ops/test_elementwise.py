@@ -138,12 +138,12 @@ def test_numpy_ufuncs_on_a_node_are_the_ops() -> None:
 
 def test_unsupported_ufuncs_are_type_errors() -> None:
     x = pg.variable(np.ones(2))
-    with pytest.raises(TypeError, match="numpy.arctan2 is not supported on puregrad nodes"):
-        np.arctan2(x, x)
-    with pytest.raises(TypeError, match="numpy.arcsin is not supported"):
-        np.arcsin(x)
-    with pytest.raises(TypeError, match=r"numpy.add.reduce is not supported"):
-        np.add.reduce(x)
+    with pytest.raises(TypeError, match="numpy.fmod is not supported on puregrad nodes"):
+        np.fmod(x, x)
+    with pytest.raises(TypeError, match="numpy.trunc is not supported"):
+        np.trunc(x)
+    with pytest.raises(TypeError, match=r"numpy.subtract.reduce is not supported"):
+        np.subtract.reduce(x)
     with pytest.raises(TypeError, match="takes no keyword arguments"):
         np.sin(x, out=np.empty(2))
 
