@@ -68,6 +68,7 @@ from puregrad.optim import (
     chain,
     step,
 )
+from puregrad.saving import load, save
 from puregrad.tree import (
     Leaf,
     Param,
@@ -126,6 +127,7 @@ __all__ = [
     "grad",
     "gradients_of",
     "linear",
+    "load",
     "log",
     "log_softmax",
     "matmul",
@@ -142,6 +144,7 @@ __all__ = [
     "relu",
     "render",
     "reshape",
+    "save",
     "sigmoid",
     "sin",
     "softmax",
