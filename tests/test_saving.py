@@ -204,8 +204,11 @@ def test_save_rejects_non_trees_with_a_type_error_naming_the_place(tree: object,
     [{"a.b": np.ones(1), "a": {"b": np.ones(1)}}, {"__metadata__": np.ones(1)}],
 )
 def test_keys_that_collide_are_a_value_error(tree: object, tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="key"):
+    with pytest.raises(ValueError, match=r"save: leaf \d has the key"):
         pg.save(tmp_path / "bad", tree)
+    save_file({"a.b": np.ones(1)}, tmp_path / "file")
+    with pytest.raises(ValueError, match=r"load: leaf \d has the key"):
+        pg.load(tmp_path / "file", tree)
 
 
 # Load validates against like ------------------------------------------------------------
@@ -376,9 +379,19 @@ def test_random_corruptions_never_crash(tmp_path: Path) -> None:
     assert failures > 100  # most flips in a JSON header break it
 
 
+def test_a_checkpoint_of_another_version_is_named(tmp_path: Path) -> None:
+    metadata = {"format": "puregrad", "version": "2", "structure": '"array"'}
+    save_file({"": np.ones(1)}, tmp_path / "v2", metadata=metadata)
+    with pytest.raises(ValueError, match="version '2'; this puregrad reads version 1"):
+        pg.load(tmp_path / "v2", np.ones(1))
+    metadata["version"] = "1"
+    save_file({"": np.ones(1)}, tmp_path / "v1", metadata=metadata)
+    assert pg.load(tmp_path / "v1", np.ones(1)).tolist() == [1.0]
+
+
 def test_a_tampered_generator_state_is_a_value_error(tmp_path: Path) -> None:
     tree = {"rng": np.random.default_rng(0), "w": np.ones(1)}
-    for state in ({"state": -5, "inc": 1}, {"state": 1}, "nonsense", None):
+    for state in ({"state": -5, "inc": 1}, {"state": 1}, "nonsense", None, [[[1]]], {"dtype": "uint64", "data": "x"}):
         structure = {"kind": "dict", "keys": ["rng", "w"], "children": [
             {"kind": "generator", "bit_generator": "PCG64", "state": {"bit_generator": "PCG64", "state": state, "has_uint32": 0, "uinteger": 0}},
             "array",
