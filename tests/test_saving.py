@@ -106,6 +106,18 @@ def test_like_gives_only_the_structure_and_its_values_are_not_used(tmp_path: Pat
     _leaves_equal(pg.load(tmp_path / "a", other), tree)
 
 
+def test_dicts_match_by_key_and_come_back_in_the_order_of_like(tmp_path: Path) -> None:
+    pg.save(tmp_path / "d", {"a": np.ones(1), "b": np.zeros(2)})
+    loaded = pg.load(tmp_path / "d", {"b": np.ones(2), "a": np.ones(1)})
+    assert list(loaded) == ["b", "a"] and loaded["b"].tolist() == [0.0, 0.0]
+
+
+def test_saving_into_a_missing_folder_is_an_os_error_and_leaves_nothing(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        pg.save(tmp_path / "absent" / "ckpt", np.ones(1))
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_nodes_are_saved_as_their_values_and_loaded_as_nodes_of_their_kind(tmp_path: Path) -> None:
     tree: dict[str, pg.Node[Any]] = {"x": pg.variable(np.ones(2), name="x"), "c": pg.constant(np.arange(3))}
     pg.save(tmp_path / "n", tree)
@@ -508,6 +520,7 @@ def _kill_at_random_moments(parent: subprocess.Popen[str], kills: int) -> str:
     return "".join(early) + output
 
 
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the saving processes are forked")
 def test_sigkill_at_random_moments_leaves_a_whole_checkpoint(tmp_path: Path) -> None:
     """Processes saving in a loop are killed at random moments (fixed seed): each file is
     then a whole checkpoint, the last one `save` returned from or the one after it."""
