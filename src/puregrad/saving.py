@@ -58,6 +58,7 @@ _FORMAT: Final = "puregrad"
 _VERSION: Final = "1"
 _MAX_HEADER: Final = 100_000_000  # the safetensors library's own bound
 _ALIGN: Final = 8
+_CHUNK: Final = 1 << 23  # bytes per write
 
 # numpy dtype -> safetensors code: exactly those `safetensors.numpy.load_file` reads back.
 _CODES: Final[dict[np.dtype[Any], str]] = {
@@ -259,9 +260,12 @@ def _header(leaves: list[_Leaf], structure: object) -> tuple[bytes, list[_Leaf]]
 
 
 def _write_all(fd: int, data: memoryview) -> None:
-    while data:
-        written = os.write(fd, data)
-        data = data[written:]
+    # In pieces of 8 MiB: one write() of a whole large array measured 2x slower and far more
+    # variable (on Linux, into a new file), and the pieces cost no copy.
+    for start in range(0, len(data), _CHUNK):
+        piece = data[start : start + _CHUNK]
+        while piece:
+            piece = piece[os.write(fd, piece) :]
 
 
 def _fsync_directory(directory: str) -> None:
