@@ -27,7 +27,7 @@ contiguous array) rather than through `safetensors.numpy.save_file`: one pass ov
 file descriptor, which is then fsynced before the rename (the library writes to a path).
 Reading goes straight into one new array per leaf (raw reads, no intermediate buffer). On a 200 MB tree
 (`benchmarks/saving.py`) saving ties with `save_file` followed by an fsync (both bound by the
-disk) and loading is 2-3x faster than `safetensors.numpy.load_file`.
+disk) and loading is 2-4x faster than `safetensors.numpy.load_file`.
 """
 
 from __future__ import annotations
