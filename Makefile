@@ -36,6 +36,7 @@ demo: $(DEMO_STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
+	$(PY) benchmarks/saving.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .hypothesis

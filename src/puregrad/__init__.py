@@ -146,6 +146,7 @@ from puregrad.optim import (
     chain,
     step,
 )
+from puregrad.saving import load, save
 from puregrad.tree import (
     Leaf,
     Param,
@@ -248,6 +249,7 @@ __all__ = [
     "grad",
     "gradients_of",
     "linear",
+    "load",
     "log",
     "log_softmax",
     "matmul",
@@ -264,6 +266,7 @@ __all__ = [
     "relu",
     "render",
     "reshape",
+    "save",
     "sigmoid",
     "sin",
     "softmax",
