@@ -15,10 +15,11 @@ from numpy.typing import NDArray
 
 from puregrad.config import Config
 from puregrad.node import D, F, Node, shape_of
-from puregrad.op import Array, Elementwise, MultiOp, NonDifferentiable, Op, apply, apply_multi
+from puregrad.op import Array, MultiOp, NonDifferentiable, Op, apply, apply_multi
 from puregrad.ops.arithmetic import ADD as _ADD
 from puregrad.ops.arithmetic import MUL as _MUL
 from puregrad.ops.arithmetic import POWER as _POWER
+from puregrad.ops.elementwise import ABS
 from puregrad.ops.elementwise import SQRT as _SQRT
 from puregrad.ops.reduce import max as _max
 from puregrad.ops.reduce import min as _min
@@ -821,10 +822,7 @@ def svd(
 
 # norm ---------------------------------------------------------------------------------------
 
-_SIGN: Final = NonDifferentiable("sign", np.sign)
 _NONZERO: Final = NonDifferentiable("nonzero", lambda x: np.not_equal(x, 0))
-ABS: Final = Elementwise("abs", np.abs, lambda gy, x, y: gy * _SIGN(x))
-"""`|x|` for the norms (gradient `sign(x)`, 0 at 0)."""
 
 Ord: TypeAlias = float | Literal["fro", "nuc"] | None
 """numpy.linalg.norm's `ord`: None, an int or float (`inf`, `-inf` included), 'fro', 'nuc'."""
