@@ -27,6 +27,7 @@ import numpy as np
 
 from benchmarks import measure
 from benchmarks.spec import mlp_data
+from benchmarks.spec import lstm_data  # the lstm workload
 
 FRAMEWORKS: Final = {
     "numpy": "benchmarks.impl_numpy",
@@ -242,6 +243,20 @@ def sin_memory(impl: ModuleType, sizes: Sizes) -> Metrics:
     return metrics
 
 
+def lstm(impl: ModuleType, sizes: Sizes) -> Metrics:
+    """One forward and backward of an LSTM (batch 32, input 1, hidden 64) unrolled over 30
+    steps, a linear head on every step, mean squared error; the median time."""
+    (make,) = _need(impl, "lstm_step")
+    step, check = make(lstm_data())
+    for _ in range(5):  # warm up, and let the allocator's heap settle
+        result = step()
+    times = _repeat(attrs.evolve(sizes, repeat=3 * sizes.repeat), lambda: measure.timed(step)[1])
+    metrics = {"step_s": measure.median(times)}
+    for i, value in enumerate(check(result)):
+        metrics[f"check_{i}"] = value
+    return metrics
+
+
 def _plain(g: Any) -> Any:
     """A gradient as something numpy reads (a node's or Variable's value, a tensor)."""
     for attribute in ("value", "data"):
@@ -258,6 +273,7 @@ WORKLOADS: Final[dict[str, Callable[[ModuleType, Sizes], Metrics]]] = {
     "fan_in": fan_in,
     "deep_chain": deep_chain,
     "sin_memory": sin_memory,
+    "lstm": lstm,
 }
 
 
