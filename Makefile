@@ -32,6 +32,7 @@ $(DEMO_STAMP): $(STAMP)
 demo: $(DEMO_STAMP)
 	$(PY) examples/demo.py
 	$(PY) examples/train_spiral.py
+	$(PY) examples/train_lstm.py
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
