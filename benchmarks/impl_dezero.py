@@ -127,7 +127,7 @@ def lstm_step(data: LSTMData) -> tuple[Callable[[], Any], Callable[[Any], list[f
         for p in params:
             p.cleargrad()
         lstm.reset_state()
-        loss = 0
+        loss: Any = 0
         for x_k, t_k in zip(data.x, data.t):
             loss = loss + F.mean_squared_error(F.linear(lstm(x_k), w_o, b_o), t_k)
         loss = loss / steps

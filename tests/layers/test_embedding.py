@@ -11,7 +11,7 @@ import puregrad as pg
 def test_init_is_reproducible_read_only_and_normal() -> None:
     layer = pg.Embedding(1000, 20)
     p = layer.init(np.random.default_rng(0))
-    assert p.W.shape == (1000, 20) and not p.W.flags.writeable
+    assert isinstance(p.W, np.ndarray) and p.W.shape == (1000, 20) and not p.W.flags.writeable
     np.testing.assert_array_equal(p.W, layer.init(np.random.default_rng(0)).W)
     assert np.std(p.W) == pytest.approx(1.0, rel=0.02)
 

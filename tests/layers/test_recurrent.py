@@ -84,6 +84,7 @@ def test_lstm_is_torch_lstm_cell() -> None:
         y, state = layer.apply(params, xs[k], state)
         h, c = torch_lstm_cell(xs[k], h, c, w)
         np.testing.assert_allclose(y.value, h, rtol=1e-12, atol=1e-15)
+        assert type(state.c) is pg.Node
         np.testing.assert_allclose(state.c.value, c, rtol=1e-12, atol=1e-15)
         assert state.h is y
 
@@ -237,7 +238,8 @@ def test_tree_stop_gradient_cuts_every_node_and_changes_nothing() -> None:
         assert type(after) is pg.Node and not after.requires_grad and after.inputs == ()
         np.testing.assert_array_equal(after.value, before.value)
         assert before.requires_grad and before.inputs != ()  # the originals are untouched
-    mixed = pg.tree_stop_gradient({"a": (h, np.ones(1)), "b": None})
+    tree: Any = {"a": (h, np.ones(1)), "b": None}
+    mixed = pg.tree_stop_gradient(tree)
     assert isinstance(mixed["a"][1], np.ndarray) and mixed["b"] is None
     assert not mixed["a"][0].requires_grad
 
@@ -254,6 +256,7 @@ def test_gradients_stop_exactly_at_a_truncation() -> None:
     assert h0 not in grads  # nothing flows back past the cut...
     # ...and what flows to the parameters is exactly the second window's alone, as if it had
     # started from constant arrays holding the carried values.
+    assert type(state.h) is pg.Node and type(state.c) is pg.Node
     fresh_state = pg.LSTMState(np.array(state.h.value), np.array(state.c.value))
     fresh, _ = lstm.scan(params, second, fresh_state)
     fresh_grads = pg.backward(pg.sum(fresh * fresh))
@@ -264,7 +267,9 @@ def test_gradients_stop_exactly_at_a_truncation() -> None:
     ys, _ = lstm.scan(params, second, state)
     uncut = pg.backward(pg.sum(ys * ys))
     assert np.abs(uncut[h0].value).sum() > 0
-    assert not np.allclose(uncut[params.W_h].value, grads[params.W_h].value)
+    W_h = params.W_h
+    assert type(W_h) is pg.Node
+    assert not np.allclose(uncut[W_h].value, grads[W_h].value)
 
 
 WARM_UP = 10

@@ -23,7 +23,9 @@ def cell(z: pg.Node[Any], c: pg.Node[Any]) -> tuple[pg.Node[Any], pg.Node[Any]]:
 
 def reference(z: Any, c: Any) -> tuple[Any, Any]:
     """PyTorch's LSTMCell after its matmuls, written plainly."""
-    sigmoid = lambda v: 1 / (1 + np.exp(-v))  # noqa: E731
+    def sigmoid(v: Any) -> Any:
+        return 1 / (1 + np.exp(-v))
+
     i, f, g, o = np.split(z, 4, axis=1)
     c_new = sigmoid(f) * c + sigmoid(i) * np.tanh(g)
     return sigmoid(o) * np.tanh(c_new), c_new

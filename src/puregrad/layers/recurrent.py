@@ -89,7 +89,7 @@ def _steps(xs: Node[F] | NDArray[F], W_x: Param[F], b: Param[F] | None, shape: t
     else:
         flat = np.reshape(xs, (steps * batch, size))
     projected = linear(flat, W_x, b, config=config)
-    return apply_multi(Unstack(steps), (projected,), config)  # type: ignore[return-value]  # each step has projected's dtype
+    return apply_multi(Unstack(steps), (projected,), config)
 
 
 def _hidden_zeros(batch: int, hidden: int, W_h: Param[F]) -> NDArray[F]:
@@ -295,7 +295,7 @@ class LSTM:
             z = apply(RECURRENCE, (state.h, params.W_h, xw), config)
             c = state.c
         packed = apply(LSTM_CELL, (z, c), config)
-        h_new, c_new = apply_multi(UnpackState(*z.shape[:1], self.hidden_size), (packed,), config)
+        h_new, c_new = apply_multi(UnpackState(z.shape[0], self.hidden_size), (packed,), config)
         return LSTMState(h_new, c_new)
 
 
