@@ -1,11 +1,15 @@
-"""The ops behind the recurrent layers: the LSTM's gates as one op, and a sequence cut into
-its steps and stacked back.
+"""The ops behind the recurrent layers: the LSTM step as two ops, and a window cut into its
+steps and stacked back.
 
-An LSTM step is `z = x W_x + h W_h + b` (one `linear` over the four concatenated gates),
-then `LSTMGates` maps `(z, c)` to `(h', c')` in one op: a dozen elementwise functions that
-would otherwise be a dozen nodes per step. Its rule is written with numpy functions and
-ops, as every rule is, so it runs on arrays in a plain backward and on nodes under
-`create_graph` (the LSTM differentiates again).
+An LSTM step is `z = h W_h + xw` (`Recurrence`: one matmul over the four concatenated gates,
+`xw = x W_x + b` coming from one matmul over the whole window, cut by `Unstack`), then
+`LSTMCell` maps `(z, c)` to `h'` and `c'` in one op instead of a dozen elementwise nodes. Its
+output packs what its rule needs (the gates and `tanh(c')`), since a rule sees only its
+op's inputs and output; `UnpackState` hands out `h'` and `c'`.
+
+Every rule is written with numpy functions and ops, so it runs on arrays in a plain backward
+and on nodes under `create_graph` (the LSTM differentiates again). `LSTMCell` adds an
+in-place path for arrays, its hot spot, which the tests hold to the general one.
 """
 
 from __future__ import annotations
