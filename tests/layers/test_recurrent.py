@@ -80,13 +80,17 @@ def test_lstm_is_torch_lstm_cell() -> None:
     xs, h, c = rand(T, N, IN, low=-2, high=2), rand(N, H, seed=1), rand(N, H, seed=2)
     layer = pg.LSTM(IN, H)
     state = pg.LSTMState(h, c)
+    ys, last = layer.scan(params, xs, state)  # the whole window at once
     for k in range(T):
         y, state = layer.apply(params, xs[k], state)
         h, c = torch_lstm_cell(xs[k], h, c, w)
+        np.testing.assert_allclose(ys.value[k], h, rtol=1e-12, atol=1e-15)
         np.testing.assert_allclose(y.value, h, rtol=1e-12, atol=1e-15)
         assert type(state.c) is pg.Node
         np.testing.assert_allclose(state.c.value, c, rtol=1e-12, atol=1e-15)
         assert state.h is y
+    assert type(last.c) is pg.Node
+    np.testing.assert_allclose(last.c.value, c, rtol=1e-12, atol=1e-15)
 
 
 def test_gru_is_torch_gru_cell() -> None:
