@@ -71,6 +71,25 @@ def window_loss(
     return pg.mean_squared_error(ys, ts), state
 
 
+def train_window(
+    model: Model,
+    optimizer: pg.Adam,
+    params: Params,
+    opt_state: pg.AdamState,
+    xs: NDArray[np.float64],
+    ts: NDArray[np.float64],
+    state: pg.LSTMState[np.float64] | None,
+) -> tuple[float, Params, pg.AdamState, pg.LSTMState[np.float64]]:
+    """One optimizer step on one window: the loss, the new parameters and optimizer state,
+    and the state to carry on, cut from the window's graph. The graph lives only in this
+    function's locals, so it is freed when the function returns."""
+    variables = pg.to_variables(params)
+    loss, state = window_loss(model, variables, xs, ts, state)
+    grads = pg.gradients_of(pg.backward(loss), variables)
+    params, opt_state = pg.step(optimizer, grads, opt_state, params)
+    return float(loss.value), params, opt_state, pg.tree_stop_gradient(state)
+
+
 @attrs.frozen
 class History:
     params: Params
@@ -102,12 +121,10 @@ def train(
         state: pg.LSTMState[np.float64] | None = None  # each epoch starts the streams afresh
         total, count = 0.0, 0
         for xs, ts in pg.sequence_batches(data.x, data.t, batch_size, bptt_length):
-            variables = pg.to_variables(params)
-            loss, state = window_loss(model, variables, xs, ts, state)
-            grads = pg.gradients_of(pg.backward(loss), variables)
-            params, opt_state = pg.step(optimizer, grads, opt_state, params)
-            state = pg.tree_stop_gradient(state)  # the window's graph is freed from here
-            total += float(loss.value) * len(xs)
+            loss, params, opt_state, state = train_window(
+                model, optimizer, params, opt_state, xs, ts, state
+            )
+            total += loss * len(xs)
             count += len(xs)
         losses.append(total / count)
         if progress:

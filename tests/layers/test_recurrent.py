@@ -280,34 +280,43 @@ WARM_UP = 10
 
 
 def train_windows(windows: int, cut: bool) -> tuple[float, float]:
-    """Truncated BPTT over `windows` windows (one SGD step each), after 10 untraced windows
-    that warm Python's and numpy's small-object caches up. Returns the tracemalloc peak and
-    what one window's graph holds (after its forward, before its backward), in bytes. With
-    `cut=False` the state keeps its graph: the control that must grow."""
+    """Truncated BPTT over `windows` windows, the README's idiom (one SGD step per window in
+    a function of its own), after 10 untraced windows that warm Python's and numpy's
+    small-object caches up. Returns the tracemalloc peak and what one window's graph holds
+    (after its forward, before its backward), in bytes. With `cut=False` the state keeps
+    its graph: the control that must grow."""
     lstm = pg.LSTM(4, 32)
-    params = lstm.init(np.random.default_rng(0))
     optimizer = pg.SGD(0.01)
-    opt_state = optimizer.init(params)
     xs = np.random.default_rng(1).standard_normal((4, 32, 4))
-    state: pg.LSTMState[np.float64] | None = None
-    graph = 0.0
-    for k in range(WARM_UP + windows):
-        if k == WARM_UP:
-            gc.collect()
-            tracemalloc.start()
-            start = tracemalloc.get_traced_memory()[0]
+    graph: list[float] = []
+
+    def train_window(
+        params: pg.LSTMParams[np.float64], state: pg.LSTMState[np.float64] | None, measure: bool
+    ) -> tuple[pg.LSTMParams[np.float64], pg.LSTMState[np.float64]]:
         variables = pg.to_variables(params)
+        before = tracemalloc.get_traced_memory()[0]
         ys, state = lstm.scan(variables, xs, state)
-        if k == WARM_UP:
-            graph = tracemalloc.get_traced_memory()[0] - start
+        if measure:
+            graph.append(tracemalloc.get_traced_memory()[0] - before)
         grads = pg.gradients_of(pg.backward(pg.mean(ys * ys)), variables)
-        params, opt_state = pg.step(optimizer, grads, opt_state, params)
-        if cut or k < WARM_UP:
-            state = pg.tree_stop_gradient(state)
-        del ys, variables, grads
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return float(peak - start), float(graph)
+        params, _ = pg.step(optimizer, grads, optimizer.init(params), params)
+        return params, pg.tree_stop_gradient(state) if cut else state
+
+    params = lstm.init(np.random.default_rng(0))
+    state = None
+    for _ in range(WARM_UP):
+        params, state = train_window(params, state, False)
+        state = pg.tree_stop_gradient(state)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        start = tracemalloc.get_traced_memory()[0]
+        for k in range(windows):
+            params, state = train_window(params, state, k == 0)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return float(peak - start), graph[0]
 
 
 def test_truncated_bptt_memory_holds_one_window() -> None:

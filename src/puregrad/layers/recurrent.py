@@ -9,14 +9,21 @@ Truncated BPTT. DeZero cuts the graph behind the state with `unchain_backward()`
 mutates every node behind it. Here the state that enters the next window is made of
 constants carrying the same values, and nothing else changes:
 
+    def train_window(params, opt_state, xs, ts, state):
+        variables = pg.to_variables(params)
+        hs, state = lstm.scan(variables.lstm, xs, state)
+        loss = pg.mean_squared_error(head.apply(variables.head, hs), ts)
+        grads = pg.gradients_of(pg.backward(loss), variables)
+        params, opt_state = pg.step(optimizer, grads, opt_state, params)
+        return params, opt_state, pg.tree_stop_gradient(state)  # same values, no graph
+
     state = None
     for xs, ts in pg.sequence_batches(data.x, data.t, batch_size=30, length=30):
-        (loss, state), grads = window_value_and_grad(params, xs, ts, state)
-        params, opt_state = pg.step(optimizer, grads, opt_state, params)
-        state = pg.tree_stop_gradient(state)    # the window's graph is freed here
+        params, opt_state, state = train_window(params, opt_state, xs, ts, state)
 
-Once the last reference to the previous window's outputs is dropped, its whole graph is
-freed by reference counting: memory stays at one window's graph however long the sequence.
+The window's graph lives only in `train_window`'s locals: when it returns, the graph is
+freed by reference counting (the carried state holds none of it), so memory stays at one
+window's graph however long the sequence.
 """
 
 from __future__ import annotations
