@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import os
 
-# Small matrices (30 x 100): one BLAS thread is several times faster than a pool that
-# spins up for each product. Set before numpy loads; a caller's own setting wins.
-for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_variable, "1")
+if __name__ == "__main__":
+    # Small matrices (30 x 100): one BLAS thread is several times faster than a pool that
+    # spins up for each product. Set before numpy loads (run as a script only: importing
+    # this module changes no environment); a caller's own setting wins.
+    for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(_variable, "1")
 
 import sys
 import time
