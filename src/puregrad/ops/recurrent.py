@@ -152,31 +152,32 @@ def _lstm_cell_vjp_arrays(i: int, gy: Any, c: Any, y: Any) -> Any:
     under `create_graph`; tests hold the two to the same values."""
     n, hidden = c.shape
     size = n * hidden
-    g_h, g_c, g_t = (gy[k * size : (k + 1) * size].reshape(n, hidden) for k in range(3))
-    tanh_c = y[2 * size : 3 * size].reshape(n, hidden)
     a = y[3 * size :].reshape(n, 4 * hidden)
-    in_gate, forget, cell, out = (a[:, k * hidden : (k + 1) * hidden] for k in range(4))
+    tanh_c = y[2 * size : 3 * size].reshape(n, hidden)
+    g_h = gy[:size].reshape(n, hidden)
     extra = bool(gy[2 * size :].any())
-    d_t = g_h * out
+    d_t = g_h * a[:, 3 * hidden :]
     if extra:
-        d_t += g_t
+        d_t += gy[2 * size : 3 * size].reshape(n, hidden)
     d_c = tanh_c * tanh_c
     np.subtract(1, d_c, out=d_c)
     d_c *= d_t
-    d_c += g_c
+    d_c += gy[size : 2 * size].reshape(n, hidden)
     if i == 1:
-        d_c *= forget
+        d_c *= a[:, hidden : 2 * hidden]
         return d_c
     dz = np.empty((n, 4 * hidden), np.result_type(gy, y, c))
-    np.multiply(d_c, cell, out=dz[:, :hidden])
+    np.multiply(d_c, a[:, 2 * hidden : 3 * hidden], out=dz[:, :hidden])
     np.multiply(d_c, c, out=dz[:, hidden : 2 * hidden])
-    np.multiply(d_c, in_gate, out=dz[:, 2 * hidden : 3 * hidden])
+    np.multiply(d_c, a[:, :hidden], out=dz[:, 2 * hidden : 3 * hidden])
     np.multiply(g_h, tanh_c, out=dz[:, 3 * hidden :])
     if extra:
         dz += gy[3 * size :].reshape(n, 4 * hidden)
     derivative = a * a  # 1 - a^2 on g, a (1 - a) = a - a^2 on the sigmoid gates
     np.subtract(a, derivative, out=derivative)
-    np.subtract(1, np.square(cell), out=derivative[:, 2 * hidden : 3 * hidden])
+    cell = derivative[:, 2 * hidden : 3 * hidden]
+    np.square(a[:, 2 * hidden : 3 * hidden], out=cell)
+    np.subtract(1, cell, out=cell)
     dz *= derivative
     return dz
 
