@@ -33,6 +33,7 @@ demo: $(DEMO_STAMP)
 	$(PY) examples/demo.py
 	$(PY) examples/train_spiral.py
 	$(PY) examples/gaussian_process.py
+	$(PY) examples/train_lstm.py
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py

@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from benchmarks.spec import CHAIN_ADD, CHAIN_MUL, CHAIN_X, MLPData, fan_in_constants
+from benchmarks.spec import LSTMData  # the lstm workload
 
 if "int" not in np.__dict__:
     setattr(np, "int", int)  # DeZero's transforms module reads np.int at import time
@@ -101,5 +102,43 @@ def mlp_step(data: MLPData) -> tuple[Callable[[], Any], Callable[[Any], list[flo
     def check(result: tuple[Any, tuple[Any, ...]]) -> list[float]:
         loss, grads = result
         return [float(loss.data), *(float(g.data.sum()) for g in grads)]
+
+    return step, check
+
+
+def lstm_step(data: LSTMData) -> tuple[Callable[[], Any], Callable[[Any], list[float]]]:
+    """DeZero's own `dezero.layers.LSTM` (eight `Linear` layers, one per gate and side) step
+    by step, as its step 60 does: a linear head and the mean squared error at every step,
+    averaged over the steps; its weights are set from the gate blocks of W_x, W_h and b."""
+    H = data.hidden
+    lstm = dezero.layers.LSTM(H, in_size=1)
+    blocks = {"i": 0, "f": 1, "u": 2, "o": 3}  # PyTorch's gate order; DeZero calls g "u"
+    for gate, k in blocks.items():
+        cols = slice(k * H, (k + 1) * H)
+        x_side, h_side = getattr(lstm, f"x2{gate}"), getattr(lstm, f"h2{gate}")
+        x_side.W.data = np.array(data.w_x[:, cols])
+        x_side.b.data = np.array(data.b[cols])
+        h_side.W.data = np.array(data.w_h[:, cols])
+    w_o, b_o = dezero.Variable(np.array(data.w_o)), dezero.Variable(np.array(data.b_o))
+    params = [*lstm.params(), w_o, b_o]
+    steps = len(data.x)
+
+    def step() -> tuple[Any, Any]:
+        for p in params:
+            p.cleargrad()
+        lstm.reset_state()
+        loss: Any = 0
+        for x_k, t_k in zip(data.x, data.t):
+            loss = loss + F.mean_squared_error(F.linear(lstm(x_k), w_o, b_o), t_k)
+        loss = loss / steps
+        loss.backward()
+        return loss, lstm
+
+    def check(result: tuple[Any, Any]) -> list[float]:
+        loss, layer = result
+        g_wx = sum(float(getattr(layer, f"x2{g}").W.grad.data.sum()) for g in blocks)
+        g_wh = sum(float(getattr(layer, f"h2{g}").W.grad.data.sum()) for g in blocks)
+        g_b = sum(float(getattr(layer, f"x2{g}").b.grad.data.sum()) for g in blocks)
+        return [float(loss.data), g_wx, g_wh, g_b, float(w_o.grad.data.sum()), float(b_o.grad.data.sum())]
 
     return step, check

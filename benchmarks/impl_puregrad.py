@@ -10,6 +10,7 @@ from numpy.typing import NDArray
 
 import puregrad as pg
 from benchmarks.spec import CHAIN_ADD, CHAIN_MUL, CHAIN_X, MLPData, fan_in_constants
+from benchmarks.spec import LSTMData  # the lstm workload
 
 NAME: Final = "puregrad"
 VERSION: Final = importlib.metadata.version("puregrad")
@@ -85,6 +86,29 @@ def mlp_step(data: MLPData) -> tuple[Callable[[], Any], Callable[[Any], list[flo
         loss = pg.softmax_cross_entropy(pg.linear(h, w2, b2), data.t)
         grads = pg.backward(loss)
         return loss, tuple(grads[p] for p in params)
+
+    def check(result: tuple[pg.Node[np.float64], tuple[pg.Node[np.float64], ...]]) -> list[float]:
+        loss, grads = result
+        return [float(loss.value), *(float(g.value.sum()) for g in grads)]
+
+    return step, check
+
+
+def lstm_step(data: LSTMData) -> tuple[Callable[[], Any], Callable[[Any], list[float]]]:
+    """`pg.LSTM.scan` over the window (one matmul for its input projection, then per step one
+    `linear` over the four gates and one op for the gates), a linear head on every step (one
+    `pg.linear` over the stacked outputs), the mean squared error."""
+    layer = pg.LSTM(1, data.hidden)
+    x, t = data.x, data.t
+    w_x, w_h, b, w_o, b_o = (pg.variable(a) for a in (data.w_x, data.w_h, data.b, data.w_o, data.b_o))
+    params = pg.LSTMParams(w_x, w_h, b)
+    variables = (w_x, w_h, b, w_o, b_o)
+
+    def step() -> tuple[pg.Node[np.float64], tuple[pg.Node[np.float64], ...]]:
+        hs, _ = layer.scan(params, x)
+        loss = pg.mean_squared_error(pg.linear(hs, w_o, b_o), t)
+        grads = pg.backward(loss)
+        return loss, tuple(grads[v] for v in variables)
 
     def check(result: tuple[pg.Node[np.float64], tuple[pg.Node[np.float64], ...]]) -> list[float]:
         loss, grads = result

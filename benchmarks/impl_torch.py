@@ -14,6 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from benchmarks.spec import CHAIN_ADD, CHAIN_MUL, CHAIN_X, MLPData, fan_in_constants
+from benchmarks.spec import LSTMData  # the lstm workload
 
 torch: Any = importlib.import_module("torch")  # optional: untyped here on purpose
 torch.set_num_threads(1)
@@ -96,5 +97,37 @@ def mlp_step(data: MLPData) -> tuple[Callable[[], Any], Callable[[Any], list[flo
     def check(result: tuple[Any, Any]) -> list[float]:
         loss, grads = result
         return [float(loss.item()), *(float(g.sum().item()) for g in grads)]
+
+    return step, check
+
+
+def lstm_step(data: LSTMData) -> tuple[Callable[[], Any], Callable[[Any], list[float]]]:
+    """A `torch.nn.LSTMCell` loop over the window (`weight_ih = W_x.T`, `weight_hh = W_h.T`,
+    `bias_ih = b`, `bias_hh = 0`), the outputs stacked, a linear head, the mean squared
+    error."""
+    cell = torch.nn.LSTMCell(1, data.hidden, dtype=torch.float64)
+    with torch.no_grad():
+        cell.weight_ih.copy_(torch.tensor(data.w_x.T))
+        cell.weight_hh.copy_(torch.tensor(data.w_h.T))
+        cell.bias_ih.copy_(torch.tensor(data.b))
+        cell.bias_hh.zero_()
+    w_o, b_o = _variable(data.w_o), _variable(data.b_o)
+    params = (cell.weight_ih, cell.weight_hh, cell.bias_ih, w_o, b_o)
+    x, t = torch.tensor(data.x), torch.tensor(data.t)
+    mse = torch.nn.functional.mse_loss
+
+    def step() -> tuple[Any, Any]:
+        state = None
+        hs = []
+        for x_k in x:
+            state = cell(x_k, state)
+            hs.append(state[0])
+        loss = mse(torch.stack(hs) @ w_o + b_o, t)
+        return loss, torch.autograd.grad(loss, params)
+
+    def check(result: tuple[Any, Any]) -> list[float]:
+        loss, grads = result
+        gw_x, gw_h, g_b, gw_o, gb_o = grads
+        return [float(loss.item()), *(float(g.sum().item()) for g in (gw_x, gw_h, g_b, gw_o, gb_o))]
 
     return step, check

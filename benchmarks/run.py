@@ -107,6 +107,7 @@ def rows(sizes: Sizes) -> list[Row]:
         Row(f"MLP loss in W1 (784×256), batch {sizes.mlp_batch}: vjp, s", "transform_cost", "vjp_s", ratios=False),
         Row("same, jvp ÷ vjp (target ≤ 2)", "transform_cost", "jvp_over_vjp", ratios=False),
         Row("same, hvp ÷ vjp (target ≤ 3)", "transform_cost", "hvp_over_vjp", ratios=False),
+        Row("LSTM 1-64, batch 32, 30 steps, linear head, MSE: fwd+bwd, s", "lstm", "step_s"),
     ]
 
 

@@ -10,6 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 __all__ = ["CHAIN_ADD", "CHAIN_MUL", "CHAIN_X", "MLPData", "chain_op", "fan_in_constants", "mlp_data"]
+__all__ += ["LSTMData", "lstm_data"]
 
 CHAIN_X: Final = 0.5
 """The scalar chain's input."""
@@ -55,3 +56,45 @@ def mlp_data(batch: int = 512, sizes: tuple[int, int, int] = (784, 256, 10)) -> 
     for a in arrays:
         a.flags.writeable = False
     return MLPData(*arrays)
+
+
+# The LSTM workload ------------------------------------------------------------------------
+
+
+@attrs.frozen
+class LSTMData:
+    """An LSTM's window and parameters (float64, read-only): `x` and `t` `(T, N, 1)`,
+    `w_x` `(1, 4H)`, `w_h` `(H, 4H)`, `b` `(4H,)` (gates in PyTorch's order i, f, g, o), and a
+    linear head `w_o` `(H, 1)`, `b_o` `(1,)`. The loss is the mean squared error of the head's
+    output at every step against `t`; the state starts at zeros."""
+
+    x: NDArray[np.float64]
+    t: NDArray[np.float64]
+    w_x: NDArray[np.float64]
+    w_h: NDArray[np.float64]
+    b: NDArray[np.float64]
+    w_o: NDArray[np.float64]
+    b_o: NDArray[np.float64]
+
+    @property
+    def hidden(self) -> int:
+        return int(self.w_h.shape[0])
+
+
+def lstm_data(steps: int = 30, batch: int = 32, hidden: int = 64) -> LSTMData:
+    rng = np.random.default_rng(0)
+    bound = 1.0 / np.sqrt(hidden)
+    phase = rng.uniform(0, 2 * np.pi, batch)
+    curve = np.sin(np.arange(steps + 1)[:, None] * 0.2 + phase)[:, :, None]
+    arrays = (
+        curve[:-1].copy(),
+        curve[1:].copy(),
+        rng.uniform(-bound, bound, (1, 4 * hidden)),
+        rng.uniform(-bound, bound, (hidden, 4 * hidden)),
+        rng.uniform(-bound, bound, 4 * hidden),
+        rng.uniform(-bound, bound, (hidden, 1)),
+        np.zeros(1),
+    )
+    for a in arrays:
+        a.flags.writeable = False
+    return LSTMData(*arrays)

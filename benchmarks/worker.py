@@ -28,6 +28,7 @@ import numpy as np
 from benchmarks import measure
 from benchmarks.spec import mlp_data
 from benchmarks.transform_cost import transform_cost
+from benchmarks.spec import lstm_data  # the lstm workload
 
 FRAMEWORKS: Final = {
     "numpy": "benchmarks.impl_numpy",
@@ -243,6 +244,20 @@ def sin_memory(impl: ModuleType, sizes: Sizes) -> Metrics:
     return metrics
 
 
+def lstm(impl: ModuleType, sizes: Sizes) -> Metrics:
+    """One forward and backward of an LSTM (batch 32, input 1, hidden 64) unrolled over 30
+    steps, a linear head on every step, mean squared error; the median time."""
+    (make,) = _need(impl, "lstm_step")
+    step, check = make(lstm_data())
+    for _ in range(5):  # warm up, and let the allocator's heap settle
+        result = step()
+    times = _repeat(attrs.evolve(sizes, repeat=3 * sizes.repeat), lambda: measure.timed(step)[1])
+    metrics = {"step_s": measure.median(times)}
+    for i, value in enumerate(check(result)):
+        metrics[f"check_{i}"] = value
+    return metrics
+
+
 def _plain(g: Any) -> Any:
     """A gradient as something numpy reads (a node's or Variable's value, a tensor)."""
     for attribute in ("value", "data"):
@@ -260,6 +275,7 @@ WORKLOADS: Final[dict[str, Callable[[ModuleType, Sizes], Metrics]]] = {
     "deep_chain": deep_chain,
     "sin_memory": sin_memory,
     "transform_cost": lambda impl, sizes: transform_cost(impl, sizes, Skip, 3 * sizes.repeat),
+    "lstm": lstm,
 }
 
 

@@ -14,6 +14,20 @@ from puregrad.layers import (
     MLPParams,
 )
 from puregrad.node import Node, constant, variable
+from puregrad.layers import (  # sequence models
+    GRU,
+    LSTM,
+    RNN,
+    Embedding,
+    EmbeddingParams,
+    GRUParams,
+    LSTMParams,
+    LSTMState,
+    RNNParams,
+    tree_stop_gradient,
+)
+from puregrad.ops.embedding import embedding
+from puregrad.data.sine import SinCurve, sequence_batches, sin_curve
 from puregrad.ops import (
     add,
     broadcast_to,
@@ -349,4 +363,20 @@ __all__ = [
     "var",
     "vstack",
     "where",
+]
+__all__ += [  # sequence models
+    "Embedding",
+    "EmbeddingParams",
+    "GRU",
+    "GRUParams",
+    "LSTM",
+    "LSTMParams",
+    "LSTMState",
+    "RNN",
+    "RNNParams",
+    "SinCurve",
+    "embedding",
+    "sequence_batches",
+    "sin_curve",
+    "tree_stop_gradient",
 ]

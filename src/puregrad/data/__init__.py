@@ -4,5 +4,7 @@ One module per data set or concern; this package only re-exports them.
 """
 
 from puregrad.data.core import accuracy, minibatches, spiral
+from puregrad.data.sine import SinCurve, sequence_batches, sin_curve
 
 __all__ = ["accuracy", "minibatches", "spiral"]
+__all__ += ["SinCurve", "sequence_batches", "sin_curve"]

@@ -12,4 +12,28 @@ from puregrad.layers.dense import (
     MLPParams,
 )
 
+from puregrad.layers.embedding import Embedding, EmbeddingParams
+from puregrad.layers.recurrent import (
+    GRU,
+    LSTM,
+    RNN,
+    GRUParams,
+    LSTMParams,
+    LSTMState,
+    RNNParams,
+    tree_stop_gradient,
+)
+
 __all__ = ["Activation", "Initializer", "Linear", "LinearParams", "MLP", "MLPParams"]
+__all__ += [
+    "Embedding",
+    "EmbeddingParams",
+    "GRU",
+    "GRUParams",
+    "LSTM",
+    "LSTMParams",
+    "LSTMState",
+    "RNN",
+    "RNNParams",
+    "tree_stop_gradient",
+]
