@@ -24,9 +24,9 @@ from puregrad.layers import (  # sequence models
     LSTMParams,
     LSTMState,
     RNNParams,
-    tree_stop_gradient,
 )
 from puregrad.ops.embedding import embedding
+from puregrad.tree import tree_stop_gradient
 from puregrad.data.sine import SinCurve, sequence_batches, sin_curve
 from puregrad.ops import (
     add,

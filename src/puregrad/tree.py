@@ -25,8 +25,10 @@ from numpy.typing import NDArray
 from puregrad.backward import Gradients, backward
 from puregrad.config import Config, using_config
 from puregrad.node import F, Node, variable
+from puregrad.ops.nn import stop_gradient
 
 __all__ = [
+    "tree_stop_gradient",
     "Leaf",
     "Param",
     "TreeDef",
@@ -467,3 +469,26 @@ def tree_value_and_grad(
         return y.value, gradients_of(grads, variables)
 
     return value_and_gradient
+
+
+def tree_stop_gradient(tree: T) -> T:
+    """`tree` (a state, or any tree) with every node replaced by a constant carrying its
+    value: the functional `unchain_backward`.
+
+    Nothing is changed: the nodes given stay as they were (their graph lives as long as
+    someone holds them); the constants returned hold no inputs, so a graph that continues
+    from them starts here, and gradients stop exactly at this point. Arrays pass unchanged.
+    Use it on the state carried from one window of truncated BPTT to the next.
+
+    >>> import puregrad as pg
+    >>> x = pg.variable(np.ones(2))
+    >>> state = pg.LSTMState(pg.tanh(x), x * 2)
+    >>> cut = tree_stop_gradient(state)
+    >>> cut.h.requires_grad, cut.h.inputs, cut.c.value
+    (False, (), array([2., 2.]))
+    """
+    return tree_map(_stop, tree)
+
+
+def _stop(leaf: Any) -> Any:
+    return stop_gradient(leaf) if type(leaf) is Node else leaf

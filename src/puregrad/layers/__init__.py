@@ -21,7 +21,6 @@ from puregrad.layers.recurrent import (
     LSTMParams,
     LSTMState,
     RNNParams,
-    tree_stop_gradient,
 )
 
 __all__ = ["Activation", "Initializer", "Linear", "LinearParams", "MLP", "MLPParams"]
@@ -35,5 +34,4 @@ __all__ += [
     "LSTMState",
     "RNN",
     "RNNParams",
-    "tree_stop_gradient",
 ]

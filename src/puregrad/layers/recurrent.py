@@ -28,7 +28,7 @@ window's graph however long the sequence.
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar, overload
+from typing import Any, Generic, overload
 
 import attrs
 import numpy as np
@@ -37,10 +37,9 @@ from numpy.typing import NDArray
 from puregrad.config import Config
 from puregrad.node import F, Node
 from puregrad.ops import linear, reshape, sigmoid, tanh
-from puregrad.ops.nn import stop_gradient
 from puregrad.ops.recurrent import LSTM_CELL, RECURRENCE, STACK, UnpackState, Unstack
 from puregrad.op import apply, apply_multi
-from puregrad.tree import Param, tree_map
+from puregrad.tree import Param
 
 __all__ = [
     "GRU",
@@ -50,10 +49,8 @@ __all__ = [
     "LSTMState",
     "RNN",
     "RNNParams",
-    "tree_stop_gradient",
 ]
 
-T = TypeVar("T")
 
 
 def _positive(who: str) -> Any:
@@ -404,28 +401,3 @@ class GRU:
         n = tanh(xw[:, 2 * H :] + r * hw[:, 2 * H :], config=config)
         return n + z * (h - n)
 
-
-# Truncated backpropagation through time ---------------------------------------------------------
-
-
-def tree_stop_gradient(tree: T) -> T:
-    """`tree` (a state, or any tree) with every node replaced by a constant carrying its
-    value: the functional `unchain_backward`.
-
-    Nothing is changed: the nodes given stay as they were (their graph lives as long as
-    someone holds them); the constants returned hold no inputs, so a graph that continues
-    from them starts here, and gradients stop exactly at this point. Arrays pass unchanged.
-    Use it on the state carried from one window of truncated BPTT to the next.
-
-    >>> import puregrad as pg
-    >>> x = pg.variable(np.ones(2))
-    >>> state = LSTMState(pg.tanh(x), x * 2)
-    >>> cut = tree_stop_gradient(state)
-    >>> cut.h.requires_grad, cut.h.inputs, cut.c.value
-    (False, (), array([2., 2.]))
-    """
-    return tree_map(_stop, tree)
-
-
-def _stop(leaf: Any) -> Any:
-    return stop_gradient(leaf) if type(leaf) is Node else leaf
