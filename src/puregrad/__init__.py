@@ -13,6 +13,22 @@ from puregrad.layers import (
     MLP,
     MLPParams,
 )
+from puregrad.layers import (
+    AvgPool2d,
+    BatchNorm,
+    BatchNormParams,
+    Conv2d,
+    Conv2dParams,
+    Dropout,
+    Flatten,
+    LayerParams,
+    MaxPool2d,
+    ModelLayer,
+    ModelParams,
+    ModelStats,
+    Relu,
+    Sequential,
+)
 from puregrad.node import Node, constant, variable
 from puregrad.ops import (
     add,
@@ -51,6 +67,18 @@ from puregrad.ops import (
     tanh,
     transpose,
 )
+from puregrad.ops import (
+    BatchNormStats,
+    avg_pool2d,
+    batch_norm,
+    col2im,
+    conv2d,
+    conv_transpose2d,
+    dropout,
+    im2col,
+    max_pool2d,
+)
+from puregrad.data import DigitsSplit, digits
 from puregrad.optim import (
     AdaGrad,
     AdaGradState,
@@ -169,4 +197,31 @@ __all__ = [
     "value_and_grad",
     "variable",
     "vjp",
+]
+__all__ += [
+    "AvgPool2d",
+    "BatchNorm",
+    "BatchNormParams",
+    "BatchNormStats",
+    "Conv2d",
+    "Conv2dParams",
+    "DigitsSplit",
+    "Dropout",
+    "Flatten",
+    "LayerParams",
+    "MaxPool2d",
+    "ModelLayer",
+    "ModelParams",
+    "ModelStats",
+    "Relu",
+    "Sequential",
+    "avg_pool2d",
+    "batch_norm",
+    "col2im",
+    "conv2d",
+    "conv_transpose2d",
+    "digits",
+    "dropout",
+    "im2col",
+    "max_pool2d",
 ]

@@ -4,5 +4,7 @@ One module per data set or concern; this package only re-exports them.
 """
 
 from puregrad.data.core import accuracy, minibatches, spiral
+from puregrad.data.digits import DigitsSplit, digits
 
 __all__ = ["accuracy", "minibatches", "spiral"]
+__all__ += ["DigitsSplit", "digits"]

@@ -11,5 +11,32 @@ from puregrad.layers.dense import (
     LinearParams,
     MLPParams,
 )
+from puregrad.layers.conv import AvgPool2d, Conv2d, Conv2dParams, MaxPool2d
+from puregrad.layers.model import (
+    Flatten,
+    LayerParams,
+    ModelLayer,
+    ModelParams,
+    ModelStats,
+    Relu,
+    Sequential,
+)
+from puregrad.layers.norm import BatchNorm, BatchNormParams, Dropout
 
 __all__ = ["Activation", "Initializer", "Linear", "LinearParams", "MLP", "MLPParams"]
+__all__ += [
+    "AvgPool2d",
+    "BatchNorm",
+    "BatchNormParams",
+    "Conv2d",
+    "Conv2dParams",
+    "Dropout",
+    "Flatten",
+    "LayerParams",
+    "MaxPool2d",
+    "ModelLayer",
+    "ModelParams",
+    "ModelStats",
+    "Relu",
+    "Sequential",
+]

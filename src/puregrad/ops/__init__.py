@@ -3,6 +3,15 @@
 from puregrad.ops.arithmetic import add, div, mul, neg, pow, power, sub
 from puregrad.ops.elementwise import cos, exp, log, relu, sigmoid, sin, sqrt, square, tanh
 from puregrad.ops.linalg import linear, matmul
+from puregrad.ops.conv import (
+    avg_pool2d,
+    col2im,
+    conv2d,
+    conv_transpose2d,
+    im2col,
+    max_pool2d,
+)
+from puregrad.ops.norm import BatchNormStats, batch_norm, dropout
 from puregrad.ops.nn import (
     clip,
     log_softmax,
@@ -58,4 +67,15 @@ __all__ = [
     "sum_to",
     "tanh",
     "transpose",
+]
+__all__ += [
+    "BatchNormStats",
+    "avg_pool2d",
+    "batch_norm",
+    "col2im",
+    "conv2d",
+    "conv_transpose2d",
+    "dropout",
+    "im2col",
+    "max_pool2d",
 ]
