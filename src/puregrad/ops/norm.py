@@ -73,7 +73,7 @@ def dropout(
     >>> import puregrad as pg
     >>> x = pg.variable(np.ones(6))
     >>> dropout(x, 0.5, train=True, rng=np.random.default_rng(0)).value
-    array([0., 2., 0., 2., 2., 2.])
+    array([2., 0., 0., 0., 2., 2.])
     >>> dropout(x, 0.5, train=False) is x
     True
     """
