@@ -15,7 +15,7 @@ from typing import Any, Final
 import numpy as np
 from numpy.typing import NDArray
 
-from benchmarks.spec import CHAIN_ADD, CHAIN_MUL, CHAIN_X, MLPData, fan_in_constants
+from benchmarks.spec import CHAIN_ADD, CHAIN_MUL, CHAIN_X, CNNData, MLPData, fan_in_constants
 
 if "int" not in np.__dict__:
     setattr(np, "int", int)  # DeZero's transforms module reads np.int at import time
@@ -95,6 +95,28 @@ def mlp_step(data: MLPData) -> tuple[Callable[[], Any], Callable[[Any], list[flo
             p.cleargrad()
         h = F.relu(F.matmul(x, w1) + b1)
         loss = F.softmax_cross_entropy(F.matmul(h, w2) + b2, t)
+        loss.backward()
+        return loss, tuple(p.grad for p in params)
+
+    def check(result: tuple[Any, tuple[Any, ...]]) -> list[float]:
+        loss, grads = result
+        return [float(loss.data), *(float(g.data.sum()) for g in grads)]
+
+    return step, check
+
+
+def cnn_step(data: CNNData) -> tuple[Callable[[], Any], Callable[[Any], list[float]]]:
+    x, t = data.x, data.t
+    params = tuple(dezero.Variable(a) for a in (data.w1, data.b1, data.w2, data.b2, data.w3, data.b3))
+    w1, b1, w2, b2, w3, b3 = params
+    n = len(t)
+
+    def step() -> tuple[Any, tuple[Any, ...]]:
+        for p in params:
+            p.cleargrad()
+        h = F.pooling(F.relu(F.conv2d(x, w1, b1, stride=1, pad=1)), 2, 2)
+        h = F.pooling(F.relu(F.conv2d(h, w2, b2, stride=1, pad=1)), 2, 2)
+        loss = F.softmax_cross_entropy(F.linear(F.reshape(h, (n, 784)), w3, b3), t)
         loss.backward()
         return loss, tuple(p.grad for p in params)
 

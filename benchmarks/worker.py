@@ -26,7 +26,7 @@ import attrs
 import numpy as np
 
 from benchmarks import measure
-from benchmarks.spec import mlp_data
+from benchmarks.spec import cnn_data, mlp_data
 
 FRAMEWORKS: Final = {
     "numpy": "benchmarks.impl_numpy",
@@ -56,10 +56,11 @@ class Sizes:
     traced_triples: int  # the chain measured by tracemalloc (slow: 5-10x)
     sin_floats: int
     sin_depth: int
+    cnn_batch: int = 64
 
 
 FULL: Final = Sizes(3334, 7, (5_000, 10_000, 20_000), 20.0, 512, 333_334, 33_334, measure.ARRAY_FLOATS, 30)
-QUICK: Final = Sizes(334, 3, (500, 1_000, 2_000), 2.0, 64, 10_000, 1_000, 200_000, 30)
+QUICK: Final = Sizes(334, 3, (500, 1_000, 2_000), 2.0, 64, 10_000, 1_000, 200_000, 30, cnn_batch=16)
 
 
 def _need(impl: ModuleType, *names: str) -> list[Callable[..., Any]]:
@@ -171,6 +172,22 @@ def mlp(impl: ModuleType, sizes: Sizes) -> Metrics:
     return metrics
 
 
+def cnn(impl: ModuleType, sizes: Sizes) -> Metrics:
+    """One training step (forward and backward) of a small CNN on a batch of 1x28x28 images:
+    conv(1->8, 3x3, pad 1), relu, max-pool 2, conv(8->16), relu, max-pool 2, linear(784->10),
+    softmax cross entropy; the median step time."""
+    (make,) = _need(impl, "cnn_step")
+    step, check = make(cnn_data(sizes.cnn_batch))
+    for _ in range(10):  # until the allocator's heap has settled
+        result = step()
+    times = _repeat(attrs.evolve(sizes, repeat=3 * sizes.repeat), lambda: measure.timed(step)[1])
+    metrics = {"step_s": measure.median(times)}
+    metrics["step_ms"] = metrics["step_s"] * 1e3
+    for i, value in enumerate(check(result)):
+        metrics[f"check_{i}"] = value
+    return metrics
+
+
 def deep_chain(impl: ModuleType, sizes: Sizes) -> Metrics:
     """Memory per node of a deep scalar chain (sin, * c, + c): process RSS growth while it
     is built and held, over the node count; the same by tracemalloc on a shorter chain;
@@ -255,6 +272,7 @@ def _plain(g: Any) -> Any:
 WORKLOADS: Final[dict[str, Callable[[ModuleType, Sizes], Metrics]]] = {
     "scalar_chain": scalar_chain,
     "mlp": mlp,
+    "cnn": cnn,
     "fan_in": fan_in,
     "deep_chain": deep_chain,
     "sin_memory": sin_memory,

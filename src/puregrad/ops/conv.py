@@ -19,7 +19,7 @@ calls: a backward recomputes the columns it needs, holding at most two column bu
 
 from __future__ import annotations
 
-from typing import Any, TypeAlias
+from typing import Any, Final, TypeAlias
 
 import attrs
 import numpy as np
@@ -29,9 +29,11 @@ from numpy.typing import NDArray
 from puregrad.config import Config
 from puregrad.node import F, Node, shape_of
 from puregrad.op import Array, Op, apply
+from puregrad.ops.shape import BroadcastTo, Reshape
 
 __all__ = [
     "AvgPool2d",
+    "ChannelSum",
     "Col2im",
     "Conv2d",
     "Conv2dGradW",
@@ -163,23 +165,23 @@ def _fold(
 # Convolution ----------------------------------------------------------------------------------
 
 
-def _conv_forward(x: Any, W: Any, b: Any, stride: P2, pad: P2, op: str) -> Any:
-    xs, ws = np.shape(x), np.shape(W)
+def _conv_columns(x: object, W: object, b: object, stride: P2, pad: P2, op: str) -> Any:
+    """Check the operands of a convolution and give the column matrix of `x` (read-only)."""
+    xs, ws = shape_of(x), shape_of(W)
     _check_4d(xs, "x", op)
     _check_4d(ws, "W", op)
     if xs[1] != ws[1]:
         raise ValueError(
             f"{op}: x has {xs[1]} channels but W expects {ws[1]} (x shape {xs}, W shape {ws})"
         )
-    kernel = (ws[2], ws[3])
-    out = _check_window(xs, kernel, stride, pad, op)
-    cols = _columns(np.asarray(x), kernel, stride, pad, out)
-    y = cols @ _weight_rows(np.asarray(W)).T  # (N OH OW, OC)
-    del cols
     if b is not None:
         _check_bias(b, ws[0], op)
-        y = _add_bias(y, b)
-    return _nchw(y.reshape(xs[0], out[0], out[1], ws[0]))
+    kernel = (ws[2], ws[3])
+    out = _check_window(xs, kernel, stride, pad, op)
+    value = x.value if type(x) is Node else np.asarray(x)
+    cols = _columns(value, kernel, stride, pad, out)
+    (cols if cols.base is None else cols.base).flags.writeable = False
+    return cols
 
 
 def _add_bias(y: Any, b: Any) -> Any:
@@ -190,22 +192,70 @@ def _add_bias(y: Any, b: Any) -> Any:
     return y + b
 
 
+def _spread(rows: Any, taps: Any, grid: tuple[int, int, int], size: P2, stride: P2, pad: P2) -> Any:
+    """The transposed convolution on channels-last rows `(N H W, C)` with taps
+    `(KH, KW, C, OC)`: each tap's product `rows @ taps[i, j]` added into its window place of
+    a `(N, OH, OW, OC)` image, one tap at a time (so no column buffer is ever made)."""
+    N, H, W = grid
+    KH, KW, _, OC = taps.shape
+    out = np.zeros((N, size[0] + 2 * pad[0], size[1] + 2 * pad[1], OC), dtype=np.result_type(rows, taps))
+    for i in range(KH):
+        r = slice(i, i + stride[0] * (H - 1) + 1, stride[0])
+        for j in range(KW):
+            c = slice(j, j + stride[1] * (W - 1) + 1, stride[1])
+            out[:, r, c, :] += (rows @ taps[i, j]).reshape(N, H, W, OC)
+    if pad != (0, 0):
+        out = np.ascontiguousarray(out[:, pad[0] : pad[0] + size[0], pad[1] : pad[1] + size[1], :])
+    return out
+
+
 def _check_bias(b: Any, channels: int, op: str) -> None:
     if np.shape(b) != (channels,):
         raise ValueError(f"{op}: b must have shape ({channels},), got {np.shape(b)}")
 
 
 @attrs.frozen
+class ChannelSum(Op):
+    """`sum(x, axis=(0, 2, 3))` of an NCHW `x`: the gradient of a convolution's bias, as a
+    matrix-vector product over the channels-last rows when they are contiguous."""
+
+    name = "channel_sum"
+
+    def forward(self, *xs: Any) -> Any:
+        x = np.asarray(xs[0])
+        t = _nhwc(x)
+        if t.flags.c_contiguous and x.dtype.kind == "f":
+            rows = t.reshape(-1, t.shape[3])
+            return np.ones(rows.shape[0], x.dtype) @ rows
+        return np.sum(x, axis=(0, 2, 3))
+
+    def vjp(self, i: int, gy: Array, xs: tuple[Array, ...], y: Array) -> Array:
+        shape = shape_of(xs[0])
+        return BroadcastTo(shape)(Reshape((1, shape[1], 1, 1))(gy))
+
+
+CHANNEL_SUM: Final = ChannelSum()
+
+
+@attrs.frozen
 class Conv2d(Op):
-    """`conv2d(x, W[, b])`; its gradients are `conv_transpose2d` (x) and `Conv2dGradW` (W)."""
+    """`conv2d` as an op of `(x, W, cols[, b])`, where `cols` is the column matrix of `x`
+    (`_conv_columns`), made once by the caller and recorded as a constant operand: the
+    forward is one matmul of it, and the weight gradient reuses it instead of copying the
+    windows again. Its gradients are `conv_transpose2d` (x) and `Conv2dGradW` (W); `cols`
+    gets none (it is a function of `x`, whose gradient already accounts for it)."""
 
     name = "conv2d"
     stride: P2
     pad: P2
 
     def forward(self, *xs: Any) -> Any:
-        b = xs[2] if len(xs) == 3 else None
-        return _conv_forward(xs[0], xs[1], b, self.stride, self.pad, self.name)
+        x, W, cols = xs[0], np.asarray(xs[1]), xs[2]
+        N, OC = np.shape(x)[0], W.shape[0]
+        y = cols @ _weight_rows(W).T  # (N OH OW, OC)
+        if len(xs) == 4:
+            y = _add_bias(y, xs[3])
+        return _nchw(y.reshape(N, -1, _out_size(np.shape(x)[3], W.shape[3], self.stride[1], self.pad[1]), OC))
 
     def vjp(self, i: int, gy: Array, xs: tuple[Array, ...], y: Array) -> Array:
         x, W = xs[0], xs[1]
@@ -214,15 +264,28 @@ class Conv2d(Op):
             return ConvTranspose2d(self.stride, self.pad, (H, Wd))(gy, W)
         if i == 1:
             KH, KW = shape_of(W)[2:]
-            return Conv2dGradW((KH, KW), self.stride, self.pad)(x, gy)
-        return np.sum(gy, axis=(0, 2, 3))
+            return Conv2dGradW((KH, KW), self.stride, self.pad)(x, gy, xs[2])
+        if i == 2:
+            return None
+        return CHANNEL_SUM(gy)
+
+
+def _conv(stride: P2, pad: P2, x: Array, W: Array, b: Array = None, config: Config | None = None) -> Array:
+    """conv2d on arrays (an array) or nodes (a node), for the public function and for rules."""
+    cols = _conv_columns(x, W, b, stride, pad, "conv2d")
+    args = (x, W, cols) if b is None else (x, W, cols, b)
+    op = Conv2d(stride, pad)
+    if any(type(a) is Node for a in args) or config is not None:
+        return apply(op, args, config)
+    return op.forward(*args)
 
 
 @attrs.frozen
 class Conv2dGradW(Op):
-    """The gradient of `conv2d` for its weight: `(x, gy) -> gW` of shape `(OC, C, KH, KW)`,
+    """The gradient of `conv2d` for its weight: `(x, gy[, cols]) -> gW` `(OC, C, KH, KW)`,
     `gW[o, c, i, j] = sum over n, p, q of gy[n, o, p, q] x_padded[n, c, p S + i, q S + j]`.
-    Linear in each input: its gradients are `conv_transpose2d` (x) and `conv2d` (gy)."""
+    Linear in each input: its gradients are `conv_transpose2d` (x) and `conv2d` (gy). The
+    optional `cols` are the columns of `x` when the caller has them (no gradient)."""
 
     name = "conv2d_grad_w"
     kernel: P2
@@ -232,17 +295,22 @@ class Conv2dGradW(Op):
     def forward(self, *xs: Any) -> Any:
         x, gy = np.asarray(xs[0]), np.asarray(xs[1])
         N, OC, OH, OW = gy.shape
-        cols = _columns(x, self.kernel, self.stride, self.pad, (OH, OW))
+        if len(xs) == 3:  # the columns of x, made by the forward of conv2d
+            cols = xs[2]
+        else:
+            cols = _columns(x, self.kernel, self.stride, self.pad, (OH, OW))
         g = _nhwc(gy).reshape(N * OH * OW, OC)
         gW = (g.T @ cols).reshape(OC, self.kernel[0], self.kernel[1], -1)
         return _nchw(gW)  # (OC, C, KH, KW), stored as (OC, KH, KW, C)
 
     def vjp(self, i: int, gy: Array, xs: tuple[Array, ...], y: Array) -> Array:
-        x, g = xs
+        x, g = xs[0], xs[1]
         if i == 0:
             H, W = shape_of(x)[2:]
             return ConvTranspose2d(self.stride, self.pad, (H, W))(g, gy)
-        return Conv2d(self.stride, self.pad)(x, gy)
+        if i == 1:
+            return _conv(self.stride, self.pad, x, gy)
+        return None
 
 
 def _transpose_size(op: str, size: P2, kernel: P2, stride: P2, pad: P2, out_size: P2 | None) -> P2:
@@ -290,11 +358,7 @@ class ConvTranspose2d(Op):
         N, C, H, Wd = xs_
         OC = ws[1]
         size = _transpose_size(op, (H, Wd), kernel, self.stride, self.pad, self.out_size)
-        rows = _nhwc(x).reshape(N * H * Wd, C)
-        weights = W.transpose(0, 2, 3, 1).reshape(C, -1)  # (C, KH KW OC)
-        cols = (rows @ weights).reshape(N, H, Wd, kernel[0], kernel[1], OC)
-        y = _fold(cols, size, kernel, self.stride, self.pad)
-        del cols
+        y = _spread(_nhwc(x).reshape(N * H * Wd, C), W.transpose(2, 3, 0, 1), (N, H, Wd), size, self.stride, self.pad)
         if b is not None:
             _check_bias(b, OC, op)
             y = _add_bias(y, b)
@@ -303,11 +367,11 @@ class ConvTranspose2d(Op):
     def vjp(self, i: int, gy: Array, xs: tuple[Array, ...], y: Array) -> Array:
         x, W = xs[0], xs[1]
         if i == 0:
-            return Conv2d(self.stride, self.pad)(gy, W)
+            return _conv(self.stride, self.pad, gy, W)
         if i == 1:
             KH, KW = shape_of(W)[2:]
             return Conv2dGradW((KH, KW), self.stride, self.pad)(gy, x)
-        return np.sum(gy, axis=(0, 2, 3))
+        return CHANNEL_SUM(gy)
 
 
 def conv2d(
@@ -339,8 +403,9 @@ def conv2d(
     >>> conv2d(x, np.ones((2, 1, 2, 2)), np.array([0.0, 1.0])).value[:, :, 0, 0]
     array([[4., 5.]])
     """
-    op = Conv2d(_pair(stride, "stride", "conv2d", 1), _pair(pad, "pad", "conv2d", 0))
-    return apply(op, (x, W) if b is None else (x, W, b), config)
+    s, p = _pair(stride, "stride", "conv2d", 1), _pair(pad, "pad", "conv2d", 0)
+    cols = _conv_columns(x, W, b, s, p, "conv2d")
+    return apply(Conv2d(s, p), (x, W, cols) if b is None else (x, W, cols, b), config)
 
 
 def conv_transpose2d(
@@ -565,8 +630,12 @@ class MaxPoolScatter(Op):
         N, H, W, C = _nhwc(x).shape
         (PH, PW) = self.pool.pad
         gx = np.zeros((N, H + 2 * PH, W + 2 * PW, C), dtype=g.dtype)
+        disjoint = all(k <= s for k, s in zip(self.pool.kernel, self.pool.stride))
         for (rows, cols), hit in _first_max_masks(self.pool, x, y):
-            gx[:, rows, cols, :] += np.multiply(g, hit, dtype=g.dtype)
+            if disjoint:  # each place is written once: straight into it
+                np.multiply(g, hit, out=gx[:, rows, cols, :])
+            else:
+                gx[:, rows, cols, :] += np.multiply(g, hit, dtype=g.dtype)
         if (PH, PW) != (0, 0):
             gx = np.ascontiguousarray(gx[:, PH : PH + H, PW : PW + W, :])
         return _nchw(gx)
