@@ -97,8 +97,11 @@ def scalar_chain(impl: ModuleType, sizes: Sizes) -> Metrics:
     triples = sizes.chain_triples
     ops = 3 * triples
     backward(forward(100))  # warm up caches and lazy imports
+    if no_grad is not None:
+        no_grad(100)
     forward_times: list[float] = []
     backward_times: list[float] = []
+    no_grad_times: list[float] = []
     check = 0.0
 
     def once() -> float:
@@ -107,6 +110,12 @@ def scalar_chain(impl: ModuleType, sizes: Sizes) -> Metrics:
         check, t_backward = measure.timed(lambda: backward(state))
         forward_times.append(t_forward)
         backward_times.append(t_backward)
+        del state
+        if no_grad is not None:
+            # Timed in the same repeat as the recording forward, so both see the same
+            # machine: measured in a phase of their own, a shared machine's load made them
+            # differ by up to 1.5x either way.
+            no_grad_times.append(measure.timed(lambda: no_grad(triples))[1])
         return t_forward + t_backward
 
     _repeat(sizes, once)
@@ -115,6 +124,8 @@ def scalar_chain(impl: ModuleType, sizes: Sizes) -> Metrics:
         "backward_us_per_op": measure.median(backward_times) / ops * 1e6,
         "check": float(check),
     }
+    if no_grad_times:
+        metrics["forward_no_grad_us_per_op"] = measure.median(no_grad_times) / ops * 1e6
     if create_graph is not None:
         create_graph(forward(100))
 
@@ -124,10 +135,6 @@ def scalar_chain(impl: ModuleType, sizes: Sizes) -> Metrics:
 
         times = _repeat(sizes, once_create_graph)
         metrics["backward_create_graph_us_per_op"] = measure.median(times) / ops * 1e6
-    if no_grad is not None:
-        no_grad(100)
-        times = _repeat(sizes, lambda: measure.timed(lambda: no_grad(triples))[1])
-        metrics["forward_no_grad_us_per_op"] = measure.median(times) / ops * 1e6
     return metrics
 
 
