@@ -119,7 +119,8 @@ def _padded(x: Any, pad: P2, fill: float = 0.0) -> Any:
     if pad == (0, 0):
         return t
     N, H, W, C = t.shape
-    out = np.full((N, H + 2 * pad[0], W + 2 * pad[1], C), fill, dtype=t.dtype)
+    shape = (N, H + 2 * pad[0], W + 2 * pad[1], C)
+    out = np.zeros(shape, t.dtype) if fill == 0 else np.full(shape, fill, t.dtype)
     out[:, pad[0] : pad[0] + H, pad[1] : pad[1] + W, :] = t
     return out
 
@@ -155,10 +156,8 @@ def _fold(
         rows = slice(i, i + stride[0] * (OH - 1) + 1, stride[0])
         for j in range(KW):
             out[:, rows, j : j + stride[1] * (OW - 1) + 1 : stride[1], :] += cols[:, :, :, i, j, :]
-    if pad != (0, 0):
+    if pad != (0, 0):  # a view of the padded image (stored as it is: see `_nchw`)
         out = out[:, pad[0] : pad[0] + H, pad[1] : pad[1] + W, :]
-        if out.base is not None:
-            out = np.ascontiguousarray(out)
     return out
 
 
@@ -180,7 +179,9 @@ def _conv_columns(x: object, W: object, b: object, stride: P2, pad: P2, op: str)
     out = _check_window(xs, kernel, stride, pad, op)
     value = x.value if type(x) is Node else np.asarray(x)
     cols = _columns(value, kernel, stride, pad, out)
-    (cols if cols.base is None else cols.base).flags.writeable = False
+    if cols.base is not None:
+        cols.base.flags.writeable = False
+    cols.flags.writeable = False  # so it is recorded as it is, never copied
     return cols
 
 
@@ -204,8 +205,8 @@ def _spread(rows: Any, taps: Any, grid: tuple[int, int, int], size: P2, stride: 
         for j in range(KW):
             c = slice(j, j + stride[1] * (W - 1) + 1, stride[1])
             out[:, r, c, :] += (rows @ taps[i, j]).reshape(N, H, W, OC)
-    if pad != (0, 0):
-        out = np.ascontiguousarray(out[:, pad[0] : pad[0] + size[0], pad[1] : pad[1] + size[1], :])
+    if pad != (0, 0):  # a view of the padded image (stored as it is: see `_nchw`)
+        out = out[:, pad[0] : pad[0] + size[0], pad[1] : pad[1] + size[1], :]
     return out
 
 
@@ -583,17 +584,19 @@ def _first_max_masks(pool: _Pool, x: Any, y: Any) -> Any:
     yt = _nhwc(y)
     xp = _padded(x, pool.pad, -np.inf)
     nan = bool(np.isnan(yt).any())
+    offsets = pool.offsets(yt.shape[1:3])
     taken = None
-    for _, _, (rows, cols) in pool.offsets(yt.shape[1:3]):
+    for k, (_, _, (rows, cols)) in enumerate(offsets):
         v = xp[:, rows, cols, :]
         hit = np.equal(v, yt)
         if nan:
             hit |= np.isnan(v)
         if taken is None:
-            taken = hit.copy()
+            taken = hit.copy() if len(offsets) > 1 else hit
         else:
-            hit &= ~taken
-            taken |= hit
+            np.greater(hit, taken, out=hit)  # a hit, and none before it (bools: a > b)
+            if k < len(offsets) - 1:
+                taken |= hit
         yield (rows, cols), hit
 
 
@@ -627,17 +630,24 @@ class MaxPoolScatter(Op):
     def forward(self, *xs: Any) -> Any:
         gy, x, y = (np.asarray(a) for a in xs)
         g = _nhwc(gy)
+        if not g.flags.c_contiguous:  # read four times below: make it channels-last once
+            g = np.ascontiguousarray(g)
         N, H, W, C = _nhwc(x).shape
         (PH, PW) = self.pool.pad
-        gx = np.zeros((N, H + 2 * PH, W + 2 * PW, C), dtype=g.dtype)
-        disjoint = all(k <= s for k, s in zip(self.pool.kernel, self.pool.stride))
-        for (rows, cols), hit in _first_max_masks(self.pool, x, y):
+        pool = self.pool
+        OH, OW = g.shape[1:3]
+        disjoint = all(k <= s for k, s in zip(pool.kernel, pool.stride))
+        # Windows that tile the image exactly write every element once: no zeros needed.
+        tiled = pool.kernel == pool.stride and (PH, PW) == (0, 0) and (H, W) == (OH * pool.kernel[0], OW * pool.kernel[1])
+        shape = (N, H + 2 * PH, W + 2 * PW, C)
+        gx = np.empty(shape, dtype=g.dtype) if tiled else np.zeros(shape, dtype=g.dtype)
+        for (rows, cols), hit in _first_max_masks(pool, x, y):
             if disjoint:  # each place is written once: straight into it
                 np.multiply(g, hit, out=gx[:, rows, cols, :])
             else:
                 gx[:, rows, cols, :] += np.multiply(g, hit, dtype=g.dtype)
         if (PH, PW) != (0, 0):
-            gx = np.ascontiguousarray(gx[:, PH : PH + H, PW : PW + W, :])
+            gx = gx[:, PH : PH + H, PW : PW + W, :]
         return _nchw(gx)
 
     def vjp(self, i: int, gy: Array, xs: tuple[Array, ...], y: Array) -> Array:
@@ -708,7 +718,7 @@ class AvgPoolTranspose(Op):
         for _, _, (rows, cols) in self.pool.offsets((OH, OW)):
             gx[:, rows, cols, :] += share
         if (PH, PW) != (0, 0):
-            gx = np.ascontiguousarray(gx[:, PH : PH + H, PW : PW + W, :])
+            gx = gx[:, PH : PH + H, PW : PW + W, :]
         return _nchw(gx)
 
     def vjp(self, i: int, gy: Array, xs: tuple[Array, ...], y: Array) -> Array:
