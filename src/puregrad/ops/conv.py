@@ -19,6 +19,7 @@ calls: a backward recomputes the columns it needs, holding at most two column bu
 
 from __future__ import annotations
 
+import math
 from typing import Any, Final, TypeAlias
 
 import attrs
@@ -217,17 +218,21 @@ def _check_bias(b: Any, channels: int, op: str) -> None:
 
 @attrs.frozen
 class ChannelSum(Op):
-    """`sum(x, axis=(0, 2, 3))` of an NCHW `x`: the gradient of a convolution's bias, as a
-    matrix-vector product over the channels-last rows when they are contiguous."""
+    """`sum(x, axis=(0, 2, 3))` of an NCHW `x`: the gradient of a convolution's bias, summed
+    over the channels-last rows in long runs when they are contiguous."""
 
     name = "channel_sum"
 
     def forward(self, *xs: Any) -> Any:
         x = np.asarray(xs[0])
         t = _nhwc(x)
-        if t.flags.c_contiguous and x.dtype.kind == "f":
-            rows = t.reshape(-1, t.shape[3])
-            return np.ones(rows.shape[0], x.dtype) @ rows
+        if t.flags.c_contiguous and t.size:
+            # Summing (M, C) down axis 0 runs an inner loop of C; as (M / k, k C) the loop
+            # is k times longer (8x faster for C = 8), then k rows of C are added.
+            C = t.shape[3]
+            M = t.size // C
+            k = math.gcd(M, 64)
+            return t.reshape(M // k, k * C).sum(axis=0).reshape(k, C).sum(axis=0)
         return np.sum(x, axis=(0, 2, 3))
 
     def vjp(self, i: int, gy: Array, xs: tuple[Array, ...], y: Array) -> Array:
@@ -609,10 +614,12 @@ class MaxPool2d(Op):
         x = np.asarray(xs[0])
         out = self.pool.out(x.shape, self.name)
         xp = _padded(x, self.pool.pad, -np.inf)
-        y = None
-        for _, _, (rows, cols) in self.pool.offsets(out):
-            v = xp[:, rows, cols, :]
-            y = v.copy() if y is None else np.maximum(y, v, out=y)
+        views = [xp[:, rows, cols, :] for _, _, (rows, cols) in self.pool.offsets(out)]
+        if len(views) == 1:
+            return _nchw(views[0].copy())
+        y = np.maximum(views[0], views[1])
+        for v in views[2:]:
+            np.maximum(y, v, out=y)
         return _nchw(y)
 
     def vjp(self, i: int, gy: Array, xs: tuple[Array, ...], y: Array) -> Array:
