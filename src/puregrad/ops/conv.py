@@ -12,9 +12,14 @@ free.
 The ops close on themselves under differentiation, as DeZero's do: the gradient of
 `conv2d` is a `conv_transpose2d` (for `x`) and a `Conv2dGradW` (for `W`), and those
 differentiate into `conv2d`, `conv_transpose2d` and `Conv2dGradW` again; `im2col` and
-`col2im` are each other's gradient; pooling's gradient scatters to (max: the first maximal
-element of each window, as PyTorch) and its gradient gathers back. No op keeps state between
-calls: a backward recomputes the columns it needs, holding at most two column buffers.
+`col2im` are each other's gradient; pooling's gradient scatters (max: to the first maximal
+element of each window, as PyTorch) and its gradient gathers back.
+
+Memory: `conv2d` records its column matrix as a constant operand (made once, read-only), so
+the weight gradient is one matmul with it, as numpy by hand keeps its columns; the input
+gradient adds one small matmul per kernel tap into the image and never builds a column
+buffer. So a convolution's backward holds one column buffer, the recorded one. No op keeps
+state between calls.
 """
 
 from __future__ import annotations
