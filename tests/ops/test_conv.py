@@ -261,3 +261,11 @@ def test_a_cnn_chain_matches_finite_differences() -> None:
     vs = [pg.variable(a) for a in (W1, b1, W2, W3)]
     gW1 = pg.backward(f(*vs), HIGHER)[vs[0]]
     assert pg.backward(pg.sum(gW1 * gW1)).get(vs[2]) is not None
+
+
+def test_max_pool_of_a_nan_is_nan_and_its_gradient_goes_to_the_nan() -> None:
+    x = pg.variable(np.array([[[[1.0, np.nan, 5.0, 2.0], [3.0, 2.0, 0.0, 5.0]]]]))
+    y = pg.max_pool2d(x, 2)
+    assert np.isnan(y.value[0, 0, 0, 0]) and y.value[0, 0, 0, 1] == 5.0
+    g = pg.backward(pg.sum(y * np.array([[[[2.0, 3.0]]]])))[x].value
+    np.testing.assert_array_equal(g, [[[[0.0, 2.0, 3.0, 0.0], [0.0, 0.0, 0.0, 0.0]]]])

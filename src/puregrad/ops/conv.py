@@ -595,18 +595,25 @@ def _first_max_masks(pool: _Pool, x: Any, y: Any) -> Any:
     xp = _padded(x, pool.pad, -np.inf)
     nan = bool(np.isnan(yt).any())
     offsets = pool.offsets(yt.shape[1:3])
+    last = len(offsets) - 1
+    # Each mask is used by the caller before the next is asked for, so `taken` may be
+    # updated in place after it was handed out.
     taken = None
     for k, (_, _, (rows, cols)) in enumerate(offsets):
+        if taken is not None and k == last and not nan:
+            # Every window holds its maximum somewhere: where no place before the last
+            # did, the last does.
+            yield (rows, cols), np.logical_not(taken, out=taken)
+            return
         v = xp[:, rows, cols, :]
         hit = np.equal(v, yt)
         if nan:
             hit |= np.isnan(v)
         if taken is None:
-            taken = hit.copy() if len(offsets) > 1 else hit
+            taken = hit
         else:
             np.greater(hit, taken, out=hit)  # a hit, and none before it (bools: a > b)
-            if k < len(offsets) - 1:
-                taken |= hit
+            taken |= hit
         yield (rows, cols), hit
 
 
