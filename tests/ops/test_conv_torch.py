@@ -97,3 +97,36 @@ def test_batch_norm_equals_torch_in_both_modes() -> None:
         grads = pg.backward(y, seed=g)
         for node, tensor in zip(v, torch.autograd.grad(ty, t, torch.tensor(g))):
             np.testing.assert_allclose(grads[node].value, tensor.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_random_shapes_of_conv2d_and_conv_transpose2d_equal_torch() -> None:
+    """Sixty random sizes, kernels, strides, pads and output paddings, values and gradients."""
+    rng = np.random.default_rng(6)
+    checked = 0
+    while checked < 60:
+        C, OC = (int(v) for v in rng.integers(1, 4, 2))
+        H, W, KH, KW = (int(v) for v in rng.integers(1, 6, 4))
+        SH, SW = (int(v) for v in rng.integers(1, 4, 2))
+        PH, PW = int(rng.integers(0, KH)), int(rng.integers(0, KW))
+        if H + 2 * PH < KH or W + 2 * PW < KW:
+            continue
+        x, Wt = rng.standard_normal((2, C, H, W)), rng.standard_normal((OC, C, KH, KW))
+        xv, Wv = pg.variable(x), pg.variable(Wt)
+        tx, tW = _tensor(x), _tensor(Wt)
+        y = pg.conv2d(xv, Wv, stride=(SH, SW), pad=(PH, PW))
+        ty = F.conv2d(tx, tW, stride=(SH, SW), padding=(PH, PW))
+        _same(y, ty)
+        g = rng.standard_normal(y.shape)
+        grads = pg.backward(y, seed=g)
+        tgx, tgW = torch.autograd.grad(ty, [tx, tW], torch.tensor(g))
+        np.testing.assert_allclose(grads[xv].value, tgx.numpy(), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(grads[Wv].value, tgW.numpy(), rtol=1e-12, atol=1e-12)
+        # The transposed map at every size conv2d sends back to (H, W).
+        extra = (H + 2 * PH - KH) % SH, (W + 2 * PW - KW) % SW
+        OH, OW = g.shape[2:]
+        default = (SH * (OH - 1) + KH - 2 * PH, SW * (OW - 1) + KW - 2 * PW)
+        back = pg.conv_transpose2d(g, Wt, stride=(SH, SW), pad=(PH, PW), out_size=(H, W))
+        tback = F.conv_transpose2d(torch.tensor(g), tW, stride=(SH, SW), padding=(PH, PW), output_padding=extra)
+        assert tuple(np.add(default, extra)) == (H, W)
+        _same(back, tback)
+        checked += 1

@@ -199,20 +199,36 @@ def _add_bias(y: Any, b: Any) -> Any:
     return y + b
 
 
+def _placed(n: int, k: int, stride: int, pad: int, size: int) -> tuple[slice, slice] | None:
+    """Where kernel place `k` sends the inputs `0..n-1` of one axis: input `h` lands on
+    output `h S + k - P`; gives the inputs that land inside `0..size-1` and the outputs
+    they land on (None: none do)."""
+    low = max(0, -((k - pad) // stride))  # the first h with h S + k - P >= 0
+    high = min(n - 1, (size - 1 + pad - k) // stride)
+    if high < low:
+        return None
+    start = low * stride + k - pad
+    return slice(low, high + 1), slice(start, start + (high - low) * stride + 1, stride)
+
+
 def _spread(rows: Any, taps: Any, grid: tuple[int, int, int], size: P2, stride: P2, pad: P2) -> Any:
     """The transposed convolution on channels-last rows `(N H W, C)` with taps
     `(KH, KW, C, OC)`: each tap's product `rows @ taps[i, j]` added into its window place of
-    a `(N, OH, OW, OC)` image, one tap at a time (so no column buffer is ever made)."""
+    a `(N, OH, OW, OC)` image, one tap at a time (so no column buffer is ever made), the
+    padding cut off as it is added (so the result is contiguous)."""
     N, H, W = grid
     KH, KW, _, OC = taps.shape
-    out = np.zeros((N, size[0] + 2 * pad[0], size[1] + 2 * pad[1], OC), dtype=np.result_type(rows, taps))
+    out = np.zeros((N, size[0], size[1], OC), dtype=np.result_type(rows, taps))
     for i in range(KH):
-        r = slice(i, i + stride[0] * (H - 1) + 1, stride[0])
+        r = _placed(H, i, stride[0], pad[0], size[0])
+        if r is None:
+            continue
         for j in range(KW):
-            c = slice(j, j + stride[1] * (W - 1) + 1, stride[1])
-            out[:, r, c, :] += (rows @ taps[i, j]).reshape(N, H, W, OC)
-    if pad != (0, 0):  # a view of the padded image (stored as it is: see `_nchw`)
-        out = out[:, pad[0] : pad[0] + size[0], pad[1] : pad[1] + size[1], :]
+            c = _placed(W, j, stride[1], pad[1], size[1])
+            if c is None:
+                continue
+            product = (rows @ taps[i, j]).reshape(N, H, W, OC)
+            out[:, r[1], c[1], :] += product[:, r[0], c[0], :]
     return out
 
 
