@@ -24,9 +24,10 @@ unit: $(STAMP)
 typecheck: $(STAMP)
 	$(PY) -m mypy
 
-# The demo also needs the optional `demo` extra (matplotlib) for its PNG.
+# The demo also needs the optional `demo` extra (matplotlib) for its PNGs, and `data`
+# (scikit-learn) for the digits.
 $(DEMO_STAMP): $(STAMP)
-	$(PY) -m pip install --quiet -e '.[dev,demo]'
+	$(PY) -m pip install --quiet -e '.[dev,demo,data]'
 	touch $(DEMO_STAMP)
 
 demo: $(DEMO_STAMP)
@@ -34,6 +35,7 @@ demo: $(DEMO_STAMP)
 	$(PY) examples/train_spiral.py
 	$(PY) examples/gaussian_process.py
 	$(PY) examples/train_lstm.py
+	$(PY) examples/train_cnn.py
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py

@@ -15,8 +15,7 @@ from typing import Any, Final
 import numpy as np
 from numpy.typing import NDArray
 
-from benchmarks.spec import CHAIN_ADD, CHAIN_MUL, CHAIN_X, MLPData, fan_in_constants
-from benchmarks.spec import LSTMData  # the lstm workload
+from benchmarks.spec import CHAIN_ADD, CHAIN_MUL, CHAIN_X, CNNData, LSTMData, MLPData, fan_in_constants
 
 if "int" not in np.__dict__:
     setattr(np, "int", int)  # DeZero's transforms module reads np.int at import time
@@ -140,5 +139,27 @@ def lstm_step(data: LSTMData) -> tuple[Callable[[], Any], Callable[[Any], list[f
         g_wh = sum(float(getattr(layer, f"h2{g}").W.grad.data.sum()) for g in blocks)
         g_b = sum(float(getattr(layer, f"x2{g}").b.grad.data.sum()) for g in blocks)
         return [float(loss.data), g_wx, g_wh, g_b, float(w_o.grad.data.sum()), float(b_o.grad.data.sum())]
+
+    return step, check
+
+
+def cnn_step(data: CNNData) -> tuple[Callable[[], Any], Callable[[Any], list[float]]]:
+    x, t = data.x, data.t
+    params = tuple(dezero.Variable(a) for a in (data.w1, data.b1, data.w2, data.b2, data.w3, data.b3))
+    w1, b1, w2, b2, w3, b3 = params
+    n = len(t)
+
+    def step() -> tuple[Any, tuple[Any, ...]]:
+        for p in params:
+            p.cleargrad()
+        h = F.pooling(F.relu(F.conv2d(x, w1, b1, stride=1, pad=1)), 2, 2)
+        h = F.pooling(F.relu(F.conv2d(h, w2, b2, stride=1, pad=1)), 2, 2)
+        loss = F.softmax_cross_entropy(F.linear(F.reshape(h, (n, 784)), w3, b3), t)
+        loss.backward()
+        return loss, tuple(p.grad for p in params)
+
+    def check(result: tuple[Any, tuple[Any, ...]]) -> list[float]:
+        loss, grads = result
+        return [float(loss.data), *(float(g.data.sum()) for g in grads)]
 
     return step, check

@@ -9,8 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 import puregrad as pg
-from benchmarks.spec import CHAIN_ADD, CHAIN_MUL, CHAIN_X, MLPData, fan_in_constants
-from benchmarks.spec import LSTMData  # the lstm workload
+from benchmarks.spec import CHAIN_ADD, CHAIN_MUL, CHAIN_X, CNNData, LSTMData, MLPData, fan_in_constants
 
 NAME: Final = "puregrad"
 VERSION: Final = importlib.metadata.version("puregrad")
@@ -109,6 +108,26 @@ def lstm_step(data: LSTMData) -> tuple[Callable[[], Any], Callable[[Any], list[f
         loss = pg.mean_squared_error(pg.linear(hs, w_o, b_o), t)
         grads = pg.backward(loss)
         return loss, tuple(grads[v] for v in variables)
+
+    def check(result: tuple[pg.Node[np.float64], tuple[pg.Node[np.float64], ...]]) -> list[float]:
+        loss, grads = result
+        return [float(loss.value), *(float(g.value.sum()) for g in grads)]
+
+    return step, check
+
+
+def cnn_step(data: CNNData) -> tuple[Callable[[], Any], Callable[[Any], list[float]]]:
+    x = pg.constant(data.x)
+    params = tuple(pg.variable(a) for a in (data.w1, data.b1, data.w2, data.b2, data.w3, data.b3))
+    w1, b1, w2, b2, w3, b3 = params
+    n = len(data.t)
+
+    def step() -> tuple[pg.Node[np.float64], tuple[pg.Node[np.float64], ...]]:
+        h = pg.max_pool2d(pg.relu(pg.conv2d(x, w1, b1, pad=1)), 2)
+        h = pg.max_pool2d(pg.relu(pg.conv2d(h, w2, b2, pad=1)), 2)
+        loss = pg.softmax_cross_entropy(pg.linear(pg.reshape(h, (n, 784)), w3, b3), data.t)
+        grads = pg.backward(loss)
+        return loss, tuple(grads[p] for p in params)
 
     def check(result: tuple[pg.Node[np.float64], tuple[pg.Node[np.float64], ...]]) -> list[float]:
         loss, grads = result

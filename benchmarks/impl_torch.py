@@ -13,8 +13,7 @@ from typing import Any, Final
 import numpy as np
 from numpy.typing import NDArray
 
-from benchmarks.spec import CHAIN_ADD, CHAIN_MUL, CHAIN_X, MLPData, fan_in_constants
-from benchmarks.spec import LSTMData  # the lstm workload
+from benchmarks.spec import CHAIN_ADD, CHAIN_MUL, CHAIN_X, CNNData, LSTMData, MLPData, fan_in_constants
 
 torch: Any = importlib.import_module("torch")  # optional: untyped here on purpose
 torch.set_num_threads(1)
@@ -129,5 +128,26 @@ def lstm_step(data: LSTMData) -> tuple[Callable[[], Any], Callable[[Any], list[f
         loss, grads = result
         gw_x, gw_h, g_b, gw_o, gb_o = grads
         return [float(loss.item()), *(float(g.sum().item()) for g in (gw_x, gw_h, g_b, gw_o, gb_o))]
+
+    return step, check
+
+
+def cnn_step(data: CNNData) -> tuple[Callable[[], Any], Callable[[Any], list[float]]]:
+    x = torch.tensor(data.x)
+    t = torch.tensor(data.t)
+    params = tuple(_variable(a) for a in (data.w1, data.b1, data.w2, data.b2, data.w3, data.b3))
+    w1, b1, w2, b2, w3, b3 = params
+    functional = torch.nn.functional
+    n = len(data.t)
+
+    def step() -> tuple[Any, Any]:
+        h = functional.max_pool2d(torch.relu(functional.conv2d(x, w1, b1, padding=1)), 2)
+        h = functional.max_pool2d(torch.relu(functional.conv2d(h, w2, b2, padding=1)), 2)
+        loss = functional.cross_entropy(h.reshape(n, 784) @ w3 + b3, t)
+        return loss, torch.autograd.grad(loss, params)
+
+    def check(result: tuple[Any, Any]) -> list[float]:
+        loss, grads = result
+        return [float(loss.item()), *(float(g.sum().item()) for g in grads)]
 
     return step, check

@@ -85,6 +85,13 @@ def rows(sizes: Sizes) -> list[Row]:
             "step_s",
             relative=True,
         ),
+        Row(
+            f"CNN conv-relu-pool x2, linear, batch {sizes.cnn_batch} of 1x28x28, fwd+bwd step, × numpy by hand",
+            "cnn",
+            "step_s",
+            relative=True,
+        ),
+        Row("same, step ms", "cnn", "step_ms"),
         *fan,
         Row(
             f"wide fan-in: growth exponent {_count(small)} → {_count(large)}",

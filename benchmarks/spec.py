@@ -11,6 +11,7 @@ from numpy.typing import NDArray
 
 __all__ = ["CHAIN_ADD", "CHAIN_MUL", "CHAIN_X", "MLPData", "chain_op", "fan_in_constants", "mlp_data"]
 __all__ += ["LSTMData", "lstm_data"]
+__all__ += ["CNNData", "cnn_data"]
 
 CHAIN_X: Final = 0.5
 """The scalar chain's input."""
@@ -98,3 +99,34 @@ def lstm_data(steps: int = 30, batch: int = 32, hidden: int = 64) -> LSTMData:
     for a in arrays:
         a.flags.writeable = False
     return LSTMData(*arrays)
+@attrs.frozen
+class CNNData:
+    """The `cnn` workload's batch and parameters (float64, read-only, NCHW as PyTorch):
+    conv(1->8, 3x3, pad 1), relu, max-pool 2, conv(8->16, 3x3, pad 1), relu, max-pool 2,
+    linear(16 * 7 * 7 -> 10) on the flattened `(C, H, W)` features, softmax cross entropy."""
+
+    x: NDArray[np.float64]  # (N, 1, 28, 28)
+    t: NDArray[np.int64]
+    w1: NDArray[np.float64]  # (8, 1, 3, 3)
+    b1: NDArray[np.float64]
+    w2: NDArray[np.float64]  # (16, 8, 3, 3)
+    b2: NDArray[np.float64]
+    w3: NDArray[np.float64]  # (784, 10)
+    b3: NDArray[np.float64]
+
+
+def cnn_data(batch: int = 64) -> CNNData:
+    rng = np.random.default_rng(0)
+    arrays = (
+        rng.standard_normal((batch, 1, 28, 28)),
+        rng.integers(0, 10, batch),
+        rng.standard_normal((8, 1, 3, 3)) * np.sqrt(2.0 / 9),
+        rng.standard_normal(8) * 0.1,
+        rng.standard_normal((16, 8, 3, 3)) * np.sqrt(2.0 / 72),
+        rng.standard_normal(16) * 0.1,
+        rng.standard_normal((784, 10)) * np.sqrt(1.0 / 784),
+        np.zeros(10),
+    )
+    for a in arrays:
+        a.flags.writeable = False
+    return CNNData(*arrays)

@@ -26,9 +26,8 @@ import attrs
 import numpy as np
 
 from benchmarks import measure
-from benchmarks.spec import mlp_data
+from benchmarks.spec import cnn_data, lstm_data, mlp_data
 from benchmarks.transform_cost import transform_cost
-from benchmarks.spec import lstm_data  # the lstm workload
 
 FRAMEWORKS: Final = {
     "numpy": "benchmarks.impl_numpy",
@@ -58,10 +57,11 @@ class Sizes:
     traced_triples: int  # the chain measured by tracemalloc (slow: 5-10x)
     sin_floats: int
     sin_depth: int
+    cnn_batch: int = 64
 
 
 FULL: Final = Sizes(3334, 7, (5_000, 10_000, 20_000), 20.0, 512, 333_334, 33_334, measure.ARRAY_FLOATS, 30)
-QUICK: Final = Sizes(334, 3, (500, 1_000, 2_000), 2.0, 64, 10_000, 1_000, 200_000, 30)
+QUICK: Final = Sizes(334, 3, (500, 1_000, 2_000), 2.0, 64, 10_000, 1_000, 200_000, 30, cnn_batch=16)
 
 
 def _need(impl: ModuleType, *names: str) -> list[Callable[..., Any]]:
@@ -98,8 +98,11 @@ def scalar_chain(impl: ModuleType, sizes: Sizes) -> Metrics:
     triples = sizes.chain_triples
     ops = 3 * triples
     backward(forward(100))  # warm up caches and lazy imports
+    if no_grad is not None:
+        no_grad(100)
     forward_times: list[float] = []
     backward_times: list[float] = []
+    no_grad_times: list[float] = []
     check = 0.0
 
     def once() -> float:
@@ -108,6 +111,12 @@ def scalar_chain(impl: ModuleType, sizes: Sizes) -> Metrics:
         check, t_backward = measure.timed(lambda: backward(state))
         forward_times.append(t_forward)
         backward_times.append(t_backward)
+        del state
+        if no_grad is not None:
+            # Timed in the same repeat as the recording forward, so both see the same
+            # machine: measured in a phase of their own, a shared machine's load made them
+            # differ by up to 1.5x either way.
+            no_grad_times.append(measure.timed(lambda: no_grad(triples))[1])
         return t_forward + t_backward
 
     _repeat(sizes, once)
@@ -116,6 +125,8 @@ def scalar_chain(impl: ModuleType, sizes: Sizes) -> Metrics:
         "backward_us_per_op": measure.median(backward_times) / ops * 1e6,
         "check": float(check),
     }
+    if no_grad_times:
+        metrics["forward_no_grad_us_per_op"] = measure.median(no_grad_times) / ops * 1e6
     if create_graph is not None:
         create_graph(forward(100))
 
@@ -125,10 +136,6 @@ def scalar_chain(impl: ModuleType, sizes: Sizes) -> Metrics:
 
         times = _repeat(sizes, once_create_graph)
         metrics["backward_create_graph_us_per_op"] = measure.median(times) / ops * 1e6
-    if no_grad is not None:
-        no_grad(100)
-        times = _repeat(sizes, lambda: measure.timed(lambda: no_grad(triples))[1])
-        metrics["forward_no_grad_us_per_op"] = measure.median(times) / ops * 1e6
     return metrics
 
 
@@ -168,6 +175,22 @@ def mlp(impl: ModuleType, sizes: Sizes) -> Metrics:
         result = step()
     times = _repeat(attrs.evolve(sizes, repeat=3 * sizes.repeat), lambda: measure.timed(step)[1])
     metrics = {"step_s": measure.median(times)}
+    for i, value in enumerate(check(result)):
+        metrics[f"check_{i}"] = value
+    return metrics
+
+
+def cnn(impl: ModuleType, sizes: Sizes) -> Metrics:
+    """One training step (forward and backward) of a small CNN on a batch of 1x28x28 images:
+    conv(1->8, 3x3, pad 1), relu, max-pool 2, conv(8->16), relu, max-pool 2, linear(784->10),
+    softmax cross entropy; the median step time."""
+    (make,) = _need(impl, "cnn_step")
+    step, check = make(cnn_data(sizes.cnn_batch))
+    for _ in range(10):  # until the allocator's heap has settled
+        result = step()
+    times = _repeat(attrs.evolve(sizes, repeat=3 * sizes.repeat), lambda: measure.timed(step)[1])
+    metrics = {"step_s": measure.median(times)}
+    metrics["step_ms"] = metrics["step_s"] * 1e3
     for i, value in enumerate(check(result)):
         metrics[f"check_{i}"] = value
     return metrics
@@ -271,6 +294,7 @@ def _plain(g: Any) -> Any:
 WORKLOADS: Final[dict[str, Callable[[ModuleType, Sizes], Metrics]]] = {
     "scalar_chain": scalar_chain,
     "mlp": mlp,
+    "cnn": cnn,
     "fan_in": fan_in,
     "deep_chain": deep_chain,
     "sin_memory": sin_memory,

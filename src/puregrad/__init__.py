@@ -13,6 +13,22 @@ from puregrad.layers import (
     MLP,
     MLPParams,
 )
+from puregrad.layers import (
+    AvgPool2d,
+    BatchNorm,
+    BatchNormParams,
+    Conv2d,
+    Conv2dParams,
+    Dropout,
+    Flatten,
+    LayerParams,
+    MaxPool2d,
+    ModelLayer,
+    ModelParams,
+    ModelStats,
+    Relu,
+    Sequential,
+)
 from puregrad.node import Node, constant, variable
 from puregrad.layers import (  # sequence models
     GRU,
@@ -143,6 +159,18 @@ from puregrad.ops import (
     vstack,
     where,
 )
+from puregrad.ops import (
+    BatchNormStats,
+    avg_pool2d,
+    batch_norm,
+    col2im,
+    conv2d,
+    conv_transpose2d,
+    dropout,
+    im2col,
+    max_pool2d,
+)
+from puregrad.data import DigitsSplit, digits
 from puregrad.optim import (
     AdaGrad,
     AdaGradState,
@@ -379,4 +407,31 @@ __all__ += [  # sequence models
     "sequence_batches",
     "sin_curve",
     "tree_stop_gradient",
+]
+__all__ += [
+    "AvgPool2d",
+    "BatchNorm",
+    "BatchNormParams",
+    "BatchNormStats",
+    "Conv2d",
+    "Conv2dParams",
+    "DigitsSplit",
+    "Dropout",
+    "Flatten",
+    "LayerParams",
+    "MaxPool2d",
+    "ModelLayer",
+    "ModelParams",
+    "ModelStats",
+    "Relu",
+    "Sequential",
+    "avg_pool2d",
+    "batch_norm",
+    "col2im",
+    "conv2d",
+    "conv_transpose2d",
+    "digits",
+    "dropout",
+    "im2col",
+    "max_pool2d",
 ]

@@ -8,3 +8,7 @@ from puregrad.data.sine import SinCurve, sequence_batches, sin_curve
 
 __all__ = ["accuracy", "minibatches", "spiral"]
 __all__ += ["SinCurve", "sequence_batches", "sin_curve"]
+from puregrad.data.digits import DigitsSplit, digits
+
+__all__ = ["accuracy", "minibatches", "spiral"]
+__all__ += ["DigitsSplit", "digits"]

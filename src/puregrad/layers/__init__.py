@@ -11,6 +11,17 @@ from puregrad.layers.dense import (
     LinearParams,
     MLPParams,
 )
+from puregrad.layers.conv import AvgPool2d, Conv2d, Conv2dParams, MaxPool2d
+from puregrad.layers.model import (
+    Flatten,
+    LayerParams,
+    ModelLayer,
+    ModelParams,
+    ModelStats,
+    Relu,
+    Sequential,
+)
+from puregrad.layers.norm import BatchNorm, BatchNormParams, Dropout
 
 from puregrad.layers.embedding import Embedding, EmbeddingParams
 from puregrad.layers.recurrent import (
@@ -34,4 +45,18 @@ __all__ += [
     "LSTMState",
     "RNN",
     "RNNParams",
+    "AvgPool2d",
+    "BatchNorm",
+    "BatchNormParams",
+    "Conv2d",
+    "Conv2dParams",
+    "Dropout",
+    "Flatten",
+    "LayerParams",
+    "MaxPool2d",
+    "ModelLayer",
+    "ModelParams",
+    "ModelStats",
+    "Relu",
+    "Sequential",
 ]

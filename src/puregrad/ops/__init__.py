@@ -25,6 +25,16 @@ from puregrad.ops.linalg import (
     tensordot,
     vector_norm,
 )
+from puregrad.ops.linalg import linear, matmul
+from puregrad.ops.conv import (
+    avg_pool2d,
+    col2im,
+    conv2d,
+    conv_transpose2d,
+    im2col,
+    max_pool2d,
+)
+from puregrad.ops.normalization import BatchNormStats, batch_norm, dropout
 from puregrad.ops.nn import (
     clip,
     log_softmax,
@@ -220,4 +230,15 @@ __all__ = [
     "var",
     "vstack",
     "where",
+]
+__all__ += [
+    "BatchNormStats",
+    "avg_pool2d",
+    "batch_norm",
+    "col2im",
+    "conv2d",
+    "conv_transpose2d",
+    "dropout",
+    "im2col",
+    "max_pool2d",
 ]
