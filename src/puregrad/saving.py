@@ -39,14 +39,26 @@ import os
 import secrets
 import struct
 import sys
-from collections.abc import Callable
-from typing import Any, Final, TypeVar, cast
+from collections.abc import Callable, Iterator
+from typing import Any, Final, TypeAlias, TypeVar, cast
 
 import attrs
 import numpy as np
 from numpy.typing import NDArray
 
 from puregrad.node import Node, constant, variable
+from puregrad.tree import (
+    _AttrsDef,
+    _build,
+    _Def,
+    _DictDef,
+    _flatten,
+    _LeafDef,
+    _NoneDef,
+    _Path,
+    _SequenceDef,
+    _Walk,
+)
 
 __all__ = ["load", "save"]
 
@@ -88,19 +100,27 @@ _BIT_GENERATORS: Final[dict[str, Callable[[], np.random.BitGenerator]]] = {
 }
 
 
-# Walking a tree: the structure as JSON, the leaves with their keys -------------------------
+# A tree's leaves with their keys, and its structure as JSON -------------------------------
+#
+# The tree is walked by tree.py's `_flatten` (the rules every tree function follows), with a
+# hook that turns each array or Node into an `_Array` keyed by its path and each Generator
+# into a `_Generator`; the structure it returns is then written out as JSON.
 
 
-def _where(path: tuple[str, ...]) -> str:
-    return repr(".".join(path)) if path else "the root"
+def _key(path: _Path) -> str:
+    """A leaf's tensor name: the steps of its path joined by dots (`"params.0.W"`)."""
+    return ".".join(
+        step if isinstance(step, str) else str(step) if isinstance(step, int) else step.name
+        for step in path
+    )
+
+
+def _where(path: _Path) -> str:
+    return repr(_key(path)) if path else "the root"
 
 
 def _class_name(kind: type) -> str:
     return f"{kind.__module__}.{kind.__qualname__}"
-
-
-def _is_named_tuple(kind: type) -> bool:
-    return issubclass(kind, tuple) and hasattr(kind, "_fields")
 
 
 def _encode_state(value: object) -> object:
@@ -123,101 +143,122 @@ def _decode_state(value: object) -> object:
 
 
 @attrs.frozen
-class _Leaf:
-    key: str
-    value: NDArray[Any] | None  # None when walking `like` for its description only
+class _Array:
+    """An array leaf (an ndarray or a Node) of the tree saved, or of `like`."""
+
+    key: str  # its tensor's name: its path
+    found: NDArray[Any] | Node[Any]  # the leaf as the tree holds it
+    value: NDArray[Any] | None  # saving: the bytes to write; None when walking `like`
     shape: tuple[int, ...]
     dtype: np.dtype[Any]
 
 
-def _describe(tree: object, path: tuple[str, ...], leaves: list[_Leaf], saving: bool) -> object:
-    """The structure of `tree` as JSON values; appends its leaves to `leaves`.
+@attrs.frozen
+class _Generator:
+    """A numpy Generator in the tree: saved as its bit generator's name and state."""
 
-    With `saving`, each leaf's array is kept (made C-contiguous and little-endian) and its
-    dtype must be one safetensors holds; else only shapes and dtypes are noted.
-    """
+    path: _Path
+    bit_generator: str
+    state: object  # saving: the state as JSON values; None when walking `like`
+
+
+_Found: TypeAlias = _Array | _Generator
+
+
+def _walk(saving: bool) -> _Walk:
+    """How `save` (or `load`, for `like`) walks a tree. With `saving`, each leaf's array is
+    kept (made C-contiguous and little-endian) and its dtype must be one safetensors holds;
+    else only shapes and dtypes are noted."""
     who = "save" if saving else "load"
-    if type(tree) is Node or isinstance(tree, np.ndarray):
-        array = tree.value if type(tree) is Node else tree
+
+    def keep(leaf: object, path: _Path) -> _Found:
+        if isinstance(leaf, np.random.Generator):
+            bit_generator = leaf.bit_generator
+            name = type(bit_generator).__name__
+            if name not in _BIT_GENERATORS:
+                raise TypeError(
+                    f"{who}: the Generator at {_where(path)} runs on {name}; a checkpoint "
+                    f"holds one of {', '.join(_BIT_GENERATORS)}"
+                )
+            return _Generator(path, name, _encode_state(bit_generator.state) if saving else None)
+        assert type(leaf) is Node or isinstance(leaf, np.ndarray)
+        array = leaf.value if type(leaf) is Node else leaf
         assert isinstance(array, np.ndarray)
-        key = ".".join(path)
-        if saving:
-            code = _CODES.get(array.dtype.newbyteorder("="))
-            if code is None:
-                raise TypeError(
-                    f"save: the leaf at {_where(path)} has dtype {array.dtype}, which a "
-                    f"safetensors file cannot hold (it holds {', '.join(d.name for d in _CODES)})"
-                )
-            array = array.astype(_DTYPES[code], order="C", copy=False)  # 0-d stays 0-d
-            leaves.append(_Leaf(key, array, array.shape, array.dtype))
-        else:
-            leaves.append(_Leaf(key, None, array.shape, array.dtype))
-        return "array"
-    if tree is None:
-        return None
-    if isinstance(tree, np.random.Generator):
-        bit_generator = tree.bit_generator
-        name = type(bit_generator).__name__
-        if name not in _BIT_GENERATORS:
+        if not saving:
+            return _Array(_key(path), leaf, None, array.shape, array.dtype)
+        code = _CODES.get(array.dtype.newbyteorder("="))
+        if code is None:
             raise TypeError(
-                f"{who}: the Generator at {_where(path)} runs on {name}; a checkpoint holds "
-                f"one of {', '.join(_BIT_GENERATORS)}"
+                f"save: the leaf at {_where(path)} has dtype {array.dtype}, which a "
+                f"safetensors file cannot hold (it holds {', '.join(d.name for d in _CODES)})"
             )
-        described: dict[str, object] = {"kind": "generator", "bit_generator": name}
-        if saving:
-            described["state"] = _encode_state(bit_generator.state)
+        array = array.astype(_DTYPES[code], order="C", copy=False)  # 0-d stays 0-d
+        return _Array(_key(path), leaf, array, array.shape, array.dtype)
+
+    return _Walk(
+        who,
+        where=_where,
+        keep=keep,
+        more_leaves=(np.random.Generator,),
+        holds="ndarrays, Nodes and numpy Generators in dicts, tuples, lists and attrs "
+        "instances (and None)",
+        rebuilt="from a checkpoint",
+    )
+
+
+_SAVING: Final = _walk(saving=True)
+_LOADING: Final = _walk(saving=False)
+
+
+def _as_json(definition: _Def, leaves: Iterator[_Found]) -> object:
+    """The structure `definition` (whose leaves are `leaves`, in order) as JSON values:
+    "array", a Generator's description, null, or a container's kind, children, dict keys
+    and attrs field names (and classes, for the reader's information)."""
+    if type(definition) is _LeafDef:
+        leaf = next(leaves)
+        if isinstance(leaf, _Array):
+            return "array"
+        described: dict[str, object] = {"kind": "generator", "bit_generator": leaf.bit_generator}
+        if leaf.state is not None:
+            described["state"] = leaf.state
         return described
-    if isinstance(tree, dict):
-        for key in tree:
-            if type(key) is not str:
-                raise TypeError(
-                    f"{who}: dict keys in a tree must be str, got {type(key).__name__} "
-                    f"{key!r} at {_where(path)}"
-                )
+    if type(definition) is _NoneDef:
+        return None
+    if type(definition) is _DictDef:
         return {
             "kind": "dict",
-            "keys": list(tree),
-            "children": [_describe(v, (*path, k), leaves, saving) for k, v in tree.items()],
+            "keys": list(definition.keys),
+            "children": [_as_json(c, leaves) for c in definition.children],
         }
-    if isinstance(tree, (tuple, list)):
+    if type(definition) is _SequenceDef:
+        container = definition.kind
         described = {
-            "kind": "list" if isinstance(tree, list) else "tuple",
-            "children": [
-                _describe(v, (*path, str(i)), leaves, saving) for i, v in enumerate(tree)
-            ],
+            "kind": "list" if issubclass(container, list) else "tuple",
+            "children": [_as_json(c, leaves) for c in definition.children],
         }
-        container = type(tree)
         if container is not list and container is not tuple:
             described["class"] = _class_name(container)
         return described
-    kind = type(tree)
-    if attrs.has(kind):
-        fields = attrs.fields(kind)
-        for field in fields:
-            if not field.init:
-                raise TypeError(
-                    f"{who}: attrs class {kind.__name__} has a field {field.name!r} with "
-                    "init=False, so it cannot be rebuilt from a checkpoint"
-                )
-        return {
-            "kind": "attrs",
-            "class": _class_name(kind),
-            "fields": [field.name for field in fields],
-            "children": [
-                _describe(getattr(tree, field.name), (*path, field.name), leaves, saving)
-                for field in fields
-            ],
-        }
-    raise TypeError(
-        f"{who}: a tree holds ndarrays, Nodes and numpy Generators in dicts, tuples, lists "
-        f"and attrs instances (and None); got {type(tree).__name__} at {_where(path)}"
-    )
+    assert type(definition) is _AttrsDef
+    return {
+        "kind": "attrs",
+        "class": _class_name(definition.kind),
+        "fields": [field.name for field in attrs.fields(definition.kind)],
+        "children": [_as_json(c, leaves) for c in definition.children],
+    }
+
+
+def _flatten_checkpoint(tree: object, walk: _Walk) -> tuple[list[_Found], _Def, object]:
+    """The leaves of `tree` in its order, its structure, and that structure as JSON."""
+    found: list[_Found] = []
+    definition = _flatten(tree, found, (), walk)
+    return found, definition, _as_json(definition, iter(found))
 
 
 # Writing ---------------------------------------------------------------------------------
 
 
-def _check_keys(leaves: list[_Leaf], who: str) -> None:
+def _check_keys(leaves: list[_Array], who: str) -> None:
     """Every leaf's key (its path) is distinct, and not the name safetensors reserves."""
     seen: dict[str, int] = {}
     for i, leaf in enumerate(leaves):
@@ -232,7 +273,7 @@ def _check_keys(leaves: list[_Leaf], who: str) -> None:
         seen[leaf.key] = i
 
 
-def _header(leaves: list[_Leaf], structure: object) -> tuple[bytes, list[_Leaf]]:
+def _header(leaves: list[_Array], structure: object) -> tuple[bytes, list[_Array]]:
     """The header (length prefix included, padded so the data starts 8-byte aligned) and
     the leaves in file order: larger items first, so every tensor stays aligned (the format
     allows no gaps between tensors)."""
@@ -303,9 +344,8 @@ def save(path: PathLike, tree: object) -> None:
            [1., 1., 1.]])
     """
     target = os.path.abspath(os.fspath(path))
-    leaves: list[_Leaf] = []
-    structure = _describe(tree, (), leaves, saving=True)
-    header, ordered = _header(leaves, structure)
+    found, _, structure = _flatten_checkpoint(tree, _SAVING)
+    header, ordered = _header([leaf for leaf in found if isinstance(leaf, _Array)], structure)
     directory, name = os.path.split(target)
     temporary = os.path.join(directory, f".{name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
@@ -453,10 +493,11 @@ def _show(value: object) -> str:
     return "None" if value is None else repr(value)
 
 
-def _compare(mine: object, theirs: object, path: tuple[str, ...]) -> None:
+def _compare(mine: object, theirs: object, path: tuple[str, ...], generators: list[object]) -> None:
     """Raise `_Mismatch` at the first place where the structure of `like` (mine) and the
     file's (theirs, any JSON) differ. Classes are matched by their fields, not their names,
-    so a class that moved module still loads."""
+    so a class that moved module still loads. Appends the file's description of each
+    Generator to `generators`, in the order of `like`'s leaves."""
 
     def differ(what: str) -> _Mismatch:
         return _Mismatch(f"at {_where(path)}: {what}")
@@ -471,6 +512,7 @@ def _compare(mine: object, theirs: object, path: tuple[str, ...]) -> None:
     if kind == "generator":
         if theirs.get("bit_generator") != mine["bit_generator"]:
             raise differ(f"`like` has {_show(mine)}, the file {_show(theirs)}")
+        generators.append(theirs)
         return
     children = theirs.get("children")
     if not isinstance(children, list):
@@ -484,7 +526,7 @@ def _compare(mine: object, theirs: object, path: tuple[str, ...]) -> None:
             raise differ(f"`like` has the keys {sorted(mine['keys'])}, the file {keys}")
         by_key = dict(zip(map(str, keys), children))
         for key, child in zip(mine["keys"], mine["children"]):
-            _compare(child, by_key[key], (*path, key))
+            _compare(child, by_key[key], (*path, key), generators)
         return
     if kind == "attrs":
         fields = theirs.get("fields")
@@ -502,67 +544,11 @@ def _compare(mine: object, theirs: object, path: tuple[str, ...]) -> None:
             )
         names = [str(i) for i in range(len(children))]
     for name, child, other in zip(names, mine["children"], children):
-        _compare(child, other, (*path, str(name)))
+        _compare(child, other, (*path, str(name)), generators)
 
 
-def _rebuild(
-    like: object,
-    described: object,
-    stored: object,
-    arrays: dict[str, NDArray[Any]],
-    path: tuple[str, ...],
-) -> object:
-    """A tree of the structure of `like` with the loaded arrays and generators."""
-    if type(like) is Node:
-        array = arrays[".".join(path)]
-        if like.requires_grad:
-            return variable(array, like.name)
-        return constant(array, like.name)
-    if isinstance(like, np.ndarray):
-        return arrays[".".join(path)]
-    if like is None:
-        return None
-    assert isinstance(described, dict)
-    if isinstance(like, np.random.Generator):
-        return _generator(stored, path)
-    if isinstance(like, dict):
-        if isinstance(stored, dict):
-            found = dict(zip(map(str, stored.get("keys", [])), stored.get("children", [])))
-        else:
-            found = {}
-        return {
-            k: _rebuild(v, c, found.get(k), arrays, (*path, k))
-            for (k, v), c in zip(like.items(), described["children"])
-        }
-    stored_children = stored.get("children") if isinstance(stored, dict) else None
-    if not isinstance(stored_children, list):
-        stored_children = [None] * len(described["children"])
-    if isinstance(like, (tuple, list)):
-        items = [
-            _rebuild(v, c, s, arrays, (*path, str(i)))
-            for i, (v, c, s) in enumerate(zip(like, described["children"], stored_children))
-        ]
-        kind = type(like)
-        if kind is list or kind is tuple:
-            return kind(items)
-        if _is_named_tuple(kind):
-            make: Callable[[list[object]], object] = getattr(kind, "_make")
-            return make(items)
-        return kind(items)
-    record = type(like)
-    assert attrs.has(record)
-    fields = attrs.fields(record)
-    return record(
-        **{
-            field.alias: _rebuild(
-                getattr(like, field.name), c, s, arrays, (*path, field.name)
-            )
-            for field, c, s in zip(fields, described["children"], stored_children)
-        }
-    )
-
-
-def _generator(stored: object, path: tuple[str, ...]) -> np.random.Generator:
+def _generator(stored: object, path: _Path) -> np.random.Generator:
+    """A new Generator in the state the file describes (`stored`, any JSON)."""
     if not isinstance(stored, dict):
         raise _Invalid(f"the Generator at {_where(path)} has no state")
     name = stored.get("bit_generator")
@@ -603,15 +589,15 @@ def load(path: PathLike, like: T) -> T:
     (array([0, 1, 2]), True)
     """
     name = os.fspath(path)
-    leaves: list[_Leaf] = []
-    described = _describe(like, (), leaves, saving=False)
+    found, definition, described = _flatten_checkpoint(like, _LOADING)
+    leaves = [leaf for leaf in found if isinstance(leaf, _Array)]
     _check_keys(leaves, "load")
     with open(name, "rb", buffering=0) as file:
         try:
             tensors, metadata, start = _read_header(file)
         except _Invalid as error:
             raise ValueError(f"load: {name} is not a valid safetensors file: {error}") from None
-        stored: object = None
+        generators: list[object] = []  # the file's description of each, in `like`'s order
         if metadata.get("format") == _FORMAT:
             if metadata.get("version") != _VERSION:
                 raise ValueError(
@@ -625,10 +611,10 @@ def load(path: PathLike, like: T) -> T:
                     f"load: {name}: its puregrad structure metadata is not JSON"
                 ) from None
             try:
-                _compare(described, stored, ())
+                _compare(described, stored, (), generators)
             except _Mismatch as error:
                 raise ValueError(f"load: {name} differs from `like` {error}") from None
-        elif _has_generator(described):
+        elif len(leaves) < len(found):  # `like` holds Generators
             raise ValueError(
                 f"load: {name} was not written by puregrad's save, so it holds no Generator "
                 "state for `like`'s Generators"
@@ -650,7 +636,7 @@ def load(path: PathLike, like: T) -> T:
             raise ValueError(
                 f"load: {name} holds tensors that `like` does not: {sorted(extra)[:5]}"
             )
-        arrays: dict[str, NDArray[Any]] = {}
+        arrays: list[NDArray[Any]] = []
         try:
             for leaf in leaves:
                 tensor = tensors[leaf.key]
@@ -660,16 +646,30 @@ def load(path: PathLike, like: T) -> T:
                 if sys.byteorder != "little":
                     array = array.astype(array.dtype.newbyteorder("="))
                 array.flags.writeable = False
-                arrays[leaf.key] = array
-            result = _rebuild(like, described, stored, arrays, ())
+                arrays.append(array)
+            result = _build(definition, iter(_loaded(found, arrays, generators)))
         except _Invalid as error:
             raise ValueError(f"load: {name}: {error}") from None
     return result  # type: ignore[return-value]  # rebuilt in the structure (and classes) of `like`
 
 
-def _has_generator(described: object) -> bool:
-    if isinstance(described, dict):
-        if described.get("kind") == "generator":
-            return True
-        return any(_has_generator(c) for c in described.get("children", []))
-    return False
+def _loaded(
+    found: list[_Found], arrays: list[NDArray[Any]], generators: list[object]
+) -> list[object]:
+    """The leaves of the loaded tree, in the order of `like`'s (`found`): the arrays read
+    (as Nodes of their kind where `like` has Nodes) and the Generators the file describes."""
+    next_array, next_generator = iter(arrays), iter(generators)
+    leaves: list[object] = []
+    for leaf in found:
+        if isinstance(leaf, _Generator):
+            leaves.append(_generator(next(next_generator, None), leaf.path))
+            continue
+        array = next(next_array)
+        like = leaf.found
+        if type(like) is not Node:
+            leaves.append(array)
+        elif like.requires_grad:
+            leaves.append(variable(array, like.name))
+        else:
+            leaves.append(constant(array, like.name))
+    return leaves

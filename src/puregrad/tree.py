@@ -107,13 +107,47 @@ class TreeDef(Generic[T]):
         return tree_unflatten(self, leaves)
 
 
-def _path(path: tuple[str, ...]) -> str:
-    return "".join(path) if path else "the root"
+# Walking a tree: one set of rules for every function over trees (and for saving) --------
 
 
-def _flatten(tree: object, leaves: list[Leaf], path: tuple[str, ...], who: str) -> _Def:
+_Step: TypeAlias = "str | int | attrs.Attribute[Any]"
+"""One step into a tree: a dict key, a sequence index or an attrs field."""
+
+_Path: TypeAlias = tuple[_Step, ...]
+"""Where a value sits in a tree: the steps from the root."""
+
+
+def _path(path: _Path) -> str:
+    """`path` written as Python indexes it: `['layers'][0].W` (or "the root")."""
+    if not path:
+        return "the root"
+    return "".join(
+        f"[{step!r}]" if isinstance(step, str) else f"[{step}]" if isinstance(step, int)
+        else f".{step.name}"
+        for step in path
+    )
+
+
+@attrs.frozen
+class _Walk:
+    """How `_flatten` walks a tree: who reports its errors and how they name places, what
+    the leaf list keeps for each leaf, and which further types are leaves."""
+
+    who: str
+    where: Callable[[_Path], str] = _path
+    keep: Callable[[Any, _Path], object] | None = None
+    """What the leaf list holds for a leaf and its path (the leaf itself without it); may
+    raise. Called for ndarrays and Nodes, and for values of `more_leaves`."""
+    more_leaves: tuple[type, ...] = ()
+    holds: str = "ndarrays and Nodes in dicts, tuples, lists and attrs instances"
+    """What a tree may hold, for the error naming a value that is none of it."""
+    rebuilt: str = "as a tree"
+
+
+def _flatten(tree: object, leaves: list[Any], path: _Path, walk: _Walk) -> _Def:
+    """The structure of `tree`; appends its leaves to `leaves` in the tree's order."""
     if type(tree) is Node or isinstance(tree, np.ndarray):
-        leaves.append(tree)
+        leaves.append(tree if walk.keep is None else walk.keep(tree, path))
         return _LEAF
     if tree is None:
         return _NONE
@@ -121,17 +155,17 @@ def _flatten(tree: object, leaves: list[Leaf], path: tuple[str, ...], who: str) 
         for key in tree:
             if type(key) is not str:
                 raise TypeError(
-                    f"{who}: dict keys in a tree must be str, got {type(key).__name__} "
-                    f"{key!r} at {_path(path)}"
+                    f"{walk.who}: dict keys in a tree must be str, got {type(key).__name__} "
+                    f"{key!r} at {walk.where(path)}"
                 )
         return _DictDef(
             tuple(tree),
-            tuple(_flatten(v, leaves, (*path, f"[{k!r}]"), who) for k, v in tree.items()),
+            tuple(_flatten(v, leaves, (*path, k), walk) for k, v in tree.items()),
         )
     if isinstance(tree, (tuple, list)):
         return _SequenceDef(
             type(tree),
-            tuple(_flatten(v, leaves, (*path, f"[{i}]"), who) for i, v in enumerate(tree)),
+            tuple(_flatten(v, leaves, (*path, i), walk) for i, v in enumerate(tree)),
         )
     kind = type(tree)
     if attrs.has(kind):
@@ -139,24 +173,29 @@ def _flatten(tree: object, leaves: list[Leaf], path: tuple[str, ...], who: str) 
         for field in fields:
             if not field.init:
                 raise TypeError(
-                    f"{who}: attrs class {type(tree).__name__} has a field {field.name!r} "
-                    "with init=False, so it cannot be rebuilt as a tree"
+                    f"{walk.who}: attrs class {kind.__name__} has a field {field.name!r} "
+                    f"with init=False, so it cannot be rebuilt {walk.rebuilt}"
                 )
         return _AttrsDef(
             kind,
             tuple(field.alias for field in fields),
             tuple(
-                _flatten(getattr(tree, field.name), leaves, (*path, f".{field.name}"), who)
+                _flatten(getattr(tree, field.name), leaves, (*path, field), walk)
                 for field in fields
             ),
         )
+    if walk.more_leaves and isinstance(tree, walk.more_leaves):
+        assert walk.keep is not None
+        leaves.append(walk.keep(tree, path))
+        return _LEAF
     raise TypeError(
-        f"{who}: a tree holds ndarrays and Nodes in dicts, tuples, lists and attrs "
-        f"instances; got {type(tree).__name__} at {_path(path)}"
+        f"{walk.who}: a tree holds {walk.holds}; got {type(tree).__name__} at "
+        f"{walk.where(path)}"
     )
 
 
-def _build(definition: _Def, leaves: Iterator[Leaf]) -> object:
+def _build(definition: _Def, leaves: Iterator[object]) -> object:
+    """A tree of the structure `definition` holding `leaves` (in order)."""
     if type(definition) is _LeafDef:
         return next(leaves)
     if type(definition) is _NoneDef:
@@ -180,9 +219,7 @@ def _build(definition: _Def, leaves: Iterator[Leaf]) -> object:
     )
 
 
-def _follow(
-    definition: _Def, tree: object, leaves: list[Leaf], path: tuple[str, ...], who: str
-) -> None:
+def _follow(definition: _Def, tree: object, leaves: list[Leaf], path: _Path, who: str) -> None:
     """The leaves of `tree`, which must have the structure `definition` (dicts are matched
     by key, so their order may differ)."""
 
@@ -208,7 +245,7 @@ def _follow(
                 f"{sorted(definition.keys)} and {sorted(map(str, tree))}"
             )
         for k, c in zip(definition.keys, definition.children):
-            _follow(c, tree[k], leaves, (*path, f"[{k!r}]"), who)
+            _follow(c, tree[k], leaves, (*path, k), who)
     elif type(definition) is _SequenceDef:
         if type(tree) is not definition.kind:
             raise mismatch(f"a {definition.kind.__name__}")
@@ -219,18 +256,18 @@ def _follow(
                 f"{len(definition.children)} and {len(tree)}"
             )
         for i, (c, v) in enumerate(zip(definition.children, tree)):
-            _follow(c, v, leaves, (*path, f"[{i}]"), who)
+            _follow(c, v, leaves, (*path, i), who)
     else:
         assert type(definition) is _AttrsDef
         if type(tree) is not definition.kind:
             raise mismatch(f"a {definition.kind.__name__}")
         for field, c in zip(attrs.fields(definition.kind), definition.children):
-            _follow(c, getattr(tree, field.name), leaves, (*path, f".{field.name}"), who)
+            _follow(c, getattr(tree, field.name), leaves, (*path, field), who)
 
 
 def _flatten_root(tree: object, who: str) -> tuple[list[Leaf], _Def]:
     leaves: list[Leaf] = []
-    root = _flatten(tree, leaves, (), who)
+    root = _flatten(tree, leaves, (), _Walk(who))
     return leaves, root
 
 
