@@ -396,3 +396,69 @@ def test_a_tree_of_outputs_that_changes_on_recomputation_is_an_error() -> None:
     a, b = pg.checkpoint(changing)(x)
     with pytest.raises(ValueError, match="checkpoint: f returned 3 leaves when recomputed"):
         pg.backward(pg.sum(a + b))
+
+
+def node(p: pg.Node[Any] | NDArray[Any]) -> pg.Node[Any]:
+    assert type(p) is pg.Node
+    return p
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_an_lstm_window_checkpointed_step_by_step_equals_the_unrolled_window(
+    dtype: type[np.floating[Any]],
+) -> None:
+    lstm = pg.LSTM(3, 5)
+    arrays = lstm.init(np.random.default_rng(0), dtype)
+    xs = rand(6, 4, 3, dtype=dtype, seed=10)
+    runs: list[None] = []
+
+    def window(params: pg.LSTMParams[Any], remat: bool) -> tuple[pg.Node[Any], pg.LSTMState[Any]]:
+        def step(
+            x: NDArray[Any], s: pg.LSTMState[Any] | None
+        ) -> tuple[pg.Node[Any], pg.LSTMState[Any]]:
+            runs.append(None)
+            return lstm.apply(params, x, s)
+
+        stepper = pg.checkpoint(step) if remat else step
+        state: pg.LSTMState[Any] | None = None
+        total = pg.constant(np.zeros((), dtype))
+        for x in xs:
+            h, state = stepper(x, state)
+            assert state.h is h  # the tree comes back as the step returned it
+            total = total + pg.sum(h * h)
+        assert state is not None
+        return total + pg.sum(state.c), state
+
+    results = []
+    for remat in (False, True):
+        params = pg.to_variables(arrays)
+        loss, state = window(params, remat)
+        if remat:  # the graph keeps each step's outputs, none of its gates
+            ops = set()
+            stack: list[pg.Node[Any]] = [loss]
+            seen: set[int] = set()
+            while stack:
+                n = stack.pop()
+                if id(n) not in seen:
+                    seen.add(id(n))
+                    ops.add(None if n.origin is None else n.origin.name)
+                    stack.extend(i for i in n.inputs if type(i) is pg.Node)
+            assert "checkpoint[0]" in ops and "checkpoint[1]" in ops
+            assert not {o for o in ops if o and ("lstm" in o or "recurrence" in o or "linear" in o)}
+        runs.clear()
+        grads = pg.backward(loss, HIGHER)
+        assert len(runs) == (len(xs) if remat else 0)  # once per step, for every input
+        first = pg.gradients_of(grads, params)
+        gs = [grads[node(p)] for p in (params.W_x, params.W_h, params.b)]
+        penalty = pg.sum(gs[0] * gs[0]) + pg.sum(gs[1] * gs[1]) + pg.sum(gs[2] * gs[2])
+        second = pg.gradients_of(pg.backward(penalty), params)
+        results.append((loss.value, node(state.c).value, first, second))
+    (l1, c1, g1, s1), (l2, c2, g2, s2) = results
+    np.testing.assert_array_equal(l2, l1)
+    np.testing.assert_array_equal(c2, c1)
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    for plain, remat_ in ((g1, g2), (s1, s2)):
+        for name in ("W_x", "W_h", "b"):
+            reference = getattr(plain, name)
+            assert np.abs(reference).mean() > 1e-3 and getattr(remat_, name).dtype == dtype
+            np.testing.assert_allclose(getattr(remat_, name), reference, rtol=tol, atol=tol * np.abs(reference).max())
