@@ -462,3 +462,23 @@ def test_an_lstm_window_checkpointed_step_by_step_equals_the_unrolled_window(
             reference = getattr(plain, name)
             assert np.abs(reference).mean() > 1e-3 and getattr(remat_, name).dtype == dtype
             np.testing.assert_allclose(getattr(remat_, name), reference, rtol=tol, atol=tol * np.abs(reference).max())
+
+
+def test_a_tree_of_outputs_nested_in_transforms() -> None:
+    W = pg.constant(rand(3, 3, seed=11))
+
+    def f(x: pg.Node[Any], remat: bool) -> pg.Node[Any]:
+        step = pg.checkpoint(lambda u: pair(u, W)) if remat else (lambda u: pair(u, W))
+        h, (h2, c) = step(x)
+        h, (h2, c) = step(c - 0.5 * h2)
+        return pg.sum(h * c)
+
+    x, v = rand(2, 3, seed=12), rand(2, 3, seed=13)
+    for transform in (
+        lambda remat: pg.jvp(lambda u: f(u, remat), (x,), (v,))[1],
+        lambda remat: pg.hvp(lambda u: f(u, remat), x, v),
+        lambda remat: pg.hessian(lambda u: f(u, remat))(x),
+    ):
+        plain, remat = transform(False), transform(True)
+        assert np.abs(plain).mean() > 0.1
+        np.testing.assert_allclose(remat, plain, rtol=1e-12, atol=1e-14)
