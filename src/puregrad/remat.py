@@ -243,7 +243,9 @@ class _Block:
         needed: tuple[bool, ...],
     ) -> tuple[Array, ...]:
         """Every needed input's gradient from one recomputation and one sweep; `firsts` are
-        the first run's values to check the recomputation against (None: not kept)."""
+        the first run's values to check the recomputation against. None stands for an
+        output that no longer exists: nothing can have consumed it, so its gradient (the
+        zeros in `gys`) is not swept."""
         graph_mode = any(type(g) is Node for g in gys)
         points: list[Node[Any]] = []
         for x in xs[: len(self.positions)]:
@@ -251,7 +253,8 @@ class _Block:
         with using_config(_RECORD):
             leaves = self.run(points)
         agains: list[Node[Any]] = []
-        for k, first in zip(self.picks, firsts):
+        seeds: list[Array] = []
+        for k, first, gy in zip(self.picks, firsts, gys):
             again = leaves[k]
             if type(again) is not Node or (
                 first is not None
@@ -266,7 +269,9 @@ class _Block:
                     "must be a pure function of its arguments and the nodes it closes over "
                     "(pass randomness in as an argument, drawn outside f)"
                 )
-            agains.append(again)
+            if first is not None:  # else the output is gone, so nothing consumed it: zeros
+                agains.append(again)
+                seeds.append(gy)
         del leaves
         targets = [*points, *self.captured]
         paths = paths_to(agains, targets)
@@ -278,7 +283,7 @@ class _Block:
                 f"f cannot get a gradient through checkpoint; make it outside f and close "
                 f"over it"
             )
-        grads = sweep_to(tuple(agains), list(gys), paths, graph_mode)
+        grads = sweep_to(tuple(agains), seeds, paths, graph_mode)
         del agains
         result: list[Array] = []
         for t, n in zip(targets, needed):
