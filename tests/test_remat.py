@@ -218,8 +218,12 @@ def test_no_grad_constants_and_identity() -> None:
 
 def test_what_checkpoint_cannot_do_is_an_error_naming_it() -> None:
     x = pg.variable(np.ones(3))
-    with pytest.raises(TypeError, match="checkpoint: f must return a puregrad Node, got float"):
-        pg.checkpoint(lambda v: 1.0)(x)  # type: ignore[arg-type, return-value]  # the misuse under test
+    with pytest.raises(TypeError, match="checkpoint: f must return a puregrad Node or a tree of them, got float"):
+        pg.checkpoint(lambda v: 1.0)(x)  # type: ignore[type-var]  # the misuse under test
+    with pytest.raises(TypeError, match="got tuple holding no Node"):
+        pg.checkpoint(lambda v: (v.value, None))(x)
+    with pytest.raises(TypeError, match=r"got tuple \(tree_leaves: .* got str at \[1\]"):
+        pg.checkpoint(lambda v: (v, "no"))(x)
     # A variable made inside f is a new one on every run: its gradient cannot come back.
     y = pg.checkpoint(lambda v: v * pg.variable(np.full(3, 2.0)))(x)
     with pytest.raises(ValueError, match="checkpoint: recomputing f reached nodes that require grad"):
@@ -264,3 +268,234 @@ def test_one_backward_recomputes_the_block_once_for_all_its_inputs() -> None:
     plain = pg.backward(pg.sum(block(x)))
     for node in (x, W, b):
         np.testing.assert_allclose(grads[node].value, plain[node].value, rtol=1e-14)
+
+
+# Several outputs: a tree of nodes ------------------------------------------------------------
+
+
+def pair(x: pg.Node[Any], W: pg.Node[Any]) -> tuple[pg.Node[Any], tuple[pg.Node[Any], pg.Node[Any]]]:
+    """Two outputs sharing intermediates, one of them in two places (as an LSTM step's
+    `(h, LSTMState(h, c))`), and a closed-over `W`."""
+    z = pg.tanh(x @ W)
+    h = pg.sin(z) * x
+    c = pg.exp(z * 0.5) + h
+    return h, (h, c)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_a_tree_of_outputs_keeps_only_inputs_and_outputs_with_equal_gradients(
+    dtype: type[np.floating[Any]],
+) -> None:
+    W = pg.variable(rand(3, 3, dtype=dtype, seed=6))
+    x0 = rand(4, 3, dtype=dtype, seed=7)
+    runs: list[None] = []
+
+    def step(v: pg.Node[Any]) -> tuple[pg.Node[Any], tuple[pg.Node[Any], pg.Node[Any]]]:
+        runs.append(None)
+        return pair(v, W)
+
+    def loss(v: pg.Node[Any], f: Callable[[pg.Node[Any]], Any]) -> pg.Node[Any]:
+        for _ in range(3):  # a chain: each step's outputs are the next one's inputs
+            h, (h2, c) = f(v)
+            v = c - h2 * 0.5 + h * 0.1
+        return pg.sum(v * v)
+
+    x = pg.variable(x0)
+    h, (h2, c) = pg.checkpoint(step)(x)
+    assert h is h2  # the same node in the same places, as f returned it
+    assert h.inputs == c.inputs == (x, W)  # no intermediate is recorded
+    assert type(h.origin) is pg.op.Output and type(c.origin) is pg.op.Output
+    assert h.origin.call is c.origin.call  # one op for both outputs
+    runs.clear()
+    results = []
+    for f in (step, pg.checkpoint(step)):
+        x = pg.variable(x0)
+        y = loss(x, f)
+        before = len(runs)
+        grads = pg.backward(y, HIGHER)
+        # one recomputation per step for x, W and both outputs (3 steps), none for plain
+        assert len(runs) - before == (3 if f is not step else 0)
+        second = pg.backward(pg.sum(grads[x] * grads[x]) + pg.sum(grads[W]))
+        assert grads[x].dtype == second[x].dtype == second[W].dtype == dtype
+        results.append((y.value, grads[x].value, grads[W].value, second[x].value, second[W].value))
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    for plain, remat in zip(*results):
+        assert np.abs(plain).mean() > 1e-2  # not vanished
+        np.testing.assert_allclose(remat, plain, rtol=tol, atol=tol)
+    if dtype == np.float64:
+        pg.check_grad(lambda v, w: loss(v, pg.checkpoint(lambda u: pair(u, w))), x0, rand(3, 3, seed=6))
+
+
+def test_an_output_left_unused_and_outputs_that_are_not_made_by_f() -> None:
+    W = pg.variable(rand(3, 3, seed=8))
+    x = pg.variable(rand(2, 3, seed=9))
+    const = pg.constant(np.ones(3))
+    data = np.arange(3.0)
+
+    def step(v: pg.Node[Any]) -> dict[str, Any]:
+        h, (_, c) = pair(v, W)
+        return {"h": h, "c": c, "arg": v, "W": W, "const": const, "data": data, "none": None}
+
+    out = pg.checkpoint(step)(x)
+    assert out["arg"] is x and out["W"] is W and out["const"] is const and out["data"] is data
+    assert out["none"] is None and list(out) == ["h", "c", "arg", "W", "const", "data", "none"]
+    # Only c is differentiated: h's gradient is zeros, and c's gradient is complete.
+    plain_h, (_, plain_c) = pair(x, W)
+    for y, reference in ((out["c"], plain_c), (out["h"], plain_h)):
+        grads = pg.backward(pg.sum(y * y))
+        expected = pg.backward(pg.sum(reference * reference))
+        for node in (x, W):
+            np.testing.assert_allclose(grads[node].value, expected[node].value, rtol=1e-13)
+    # Through a transform, with respect to the argument only (W closed over, not asked).
+    g = pg.grad(lambda v: pg.sum(pg.checkpoint(step)(v)["c"]))(x)
+    expected_g = pg.grad(lambda v: pg.sum(pair(v, W)[1][1]))(x)
+    np.testing.assert_allclose(g.value, expected_g.value, rtol=1e-13)
+
+
+class Counted(pg.Op):
+    """The identity, counting its VJP calls."""
+
+    name = "counted"
+    calls = 0
+
+    def forward(self, x: NDArray[Any]) -> NDArray[Any]:
+        return x
+
+    def vjp(self, i: int, gy: Any, xs: tuple[Any, ...], y: Any) -> Any:
+        Counted.calls += 1
+        return gy
+
+
+def test_a_tree_of_outputs_frees_the_first_runs_intermediates(collector_off: None) -> None:
+    refs: list[weakref.ref[pg.Node[Any]]] = []
+
+    def noted(v: pg.Node[Any]) -> tuple[pg.Node[Any], pg.Node[Any]]:
+        z = pg.sin(v)
+        refs.append(weakref.ref(z))
+        return pg.exp(z), Counted()(pg.cos(z))
+
+    x = pg.variable(np.ones(3))
+    a, b = pg.checkpoint(noted)(x)
+    assert refs[0]() is None  # dead, with the collector off
+    assert a.origin is not None
+    op = weakref.ref(a.origin.call.op)  # type: ignore[union-attr]  # an Output
+    Counted.calls = 0
+    pg.backward(pg.sum(a) + pg.sum(b))
+    assert len(refs) == 2 and refs[1]() is None and Counted.calls == 1
+    # The op holds neither its outputs nor their values: one output dropped frees its array.
+    value = weakref.ref(b.value)
+    del b
+    assert value() is None
+    # b is gone, so nothing consumed it: its zero gradient is not swept (nor checked).
+    grads = pg.backward(pg.sum(a), HIGHER)
+    assert Counted.calls == 1
+    np.testing.assert_allclose(
+        grads[x].value, np.exp(np.sin(x.value)) * np.cos(x.value), rtol=1e-15
+    )
+    del a, grads
+    assert op() is None
+
+
+def test_a_tree_of_outputs_that_changes_on_recomputation_is_an_error() -> None:
+    x = pg.variable(np.ones(3))
+    rng = np.random.default_rng(0)
+    a, b = pg.checkpoint(lambda v: (pg.sin(v), v * rng.standard_normal(3)))(x)
+    with pytest.raises(ValueError, match="checkpoint: f gave another value when recomputed"):
+        pg.backward(pg.sum(a * b))
+    a, b = pg.checkpoint(lambda v: (pg.sin(v), v * pg.variable(np.full(3, 2.0))))(x)
+    with pytest.raises(ValueError, match="checkpoint: recomputing f reached nodes that require grad"):
+        pg.backward(pg.sum(a + b))
+    flips = iter([False, True])
+
+    def changing(v: pg.Node[Any]) -> tuple[pg.Node[Any], ...]:
+        return (pg.sin(v), pg.cos(v)) + ((pg.exp(v),) if next(flips) else ())
+
+    a, b = pg.checkpoint(changing)(x)
+    with pytest.raises(ValueError, match="checkpoint: f returned 3 leaves when recomputed"):
+        pg.backward(pg.sum(a + b))
+
+
+def node(p: pg.Node[Any] | NDArray[Any]) -> pg.Node[Any]:
+    assert type(p) is pg.Node
+    return p
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_an_lstm_window_checkpointed_step_by_step_equals_the_unrolled_window(
+    dtype: type[np.floating[Any]],
+) -> None:
+    lstm = pg.LSTM(3, 5)
+    arrays = lstm.init(np.random.default_rng(0), dtype)
+    xs = rand(6, 4, 3, dtype=dtype, seed=10)
+    runs: list[None] = []
+
+    def window(params: pg.LSTMParams[Any], remat: bool) -> tuple[pg.Node[Any], pg.LSTMState[Any]]:
+        def step(
+            x: NDArray[Any], s: pg.LSTMState[Any] | None
+        ) -> tuple[pg.Node[Any], pg.LSTMState[Any]]:
+            runs.append(None)
+            return lstm.apply(params, x, s)
+
+        stepper = pg.checkpoint(step) if remat else step
+        state: pg.LSTMState[Any] | None = None
+        total = pg.constant(np.zeros((), dtype))
+        for x in xs:
+            h, state = stepper(x, state)
+            assert state.h is h  # the tree comes back as the step returned it
+            total = total + pg.sum(h * h)
+        assert state is not None
+        return total + pg.sum(state.c), state
+
+    results = []
+    for remat in (False, True):
+        params = pg.to_variables(arrays)
+        loss, state = window(params, remat)
+        if remat:  # the graph keeps each step's outputs, none of its gates
+            ops = set()
+            stack: list[pg.Node[Any]] = [loss]
+            seen: set[int] = set()
+            while stack:
+                n = stack.pop()
+                if id(n) not in seen:
+                    seen.add(id(n))
+                    ops.add(None if n.origin is None else n.origin.name)
+                    stack.extend(i for i in n.inputs if type(i) is pg.Node)
+            assert "checkpoint[0]" in ops and "checkpoint[1]" in ops
+            assert not {o for o in ops if o and ("lstm" in o or "recurrence" in o or "linear" in o)}
+        runs.clear()
+        grads = pg.backward(loss, HIGHER)
+        assert len(runs) == (len(xs) if remat else 0)  # once per step, for every input
+        first = pg.gradients_of(grads, params)
+        gs = [grads[node(p)] for p in (params.W_x, params.W_h, params.b)]
+        penalty = pg.sum(gs[0] * gs[0]) + pg.sum(gs[1] * gs[1]) + pg.sum(gs[2] * gs[2])
+        second = pg.gradients_of(pg.backward(penalty), params)
+        results.append((loss.value, node(state.c).value, first, second))
+    (l1, c1, g1, s1), (l2, c2, g2, s2) = results
+    np.testing.assert_array_equal(l2, l1)
+    np.testing.assert_array_equal(c2, c1)
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    for plain, remat_ in ((g1, g2), (s1, s2)):
+        for name in ("W_x", "W_h", "b"):
+            reference = getattr(plain, name)
+            assert np.abs(reference).mean() > 1e-3 and getattr(remat_, name).dtype == dtype
+            np.testing.assert_allclose(getattr(remat_, name), reference, rtol=tol, atol=tol * np.abs(reference).max())
+
+
+def test_a_tree_of_outputs_nested_in_transforms() -> None:
+    W = pg.constant(rand(3, 3, seed=11))
+
+    def f(x: pg.Node[Any], remat: bool) -> pg.Node[Any]:
+        step = pg.checkpoint(lambda u: pair(u, W)) if remat else (lambda u: pair(u, W))
+        h, (h2, c) = step(x)
+        h, (h2, c) = step(c - 0.5 * h2)
+        return pg.sum(h * c)
+
+    x, v = rand(2, 3, seed=12), rand(2, 3, seed=13)
+    for transform in (
+        lambda remat: pg.jvp(lambda u: f(u, remat), (x,), (v,))[1],
+        lambda remat: pg.hvp(lambda u: f(u, remat), x, v),
+        lambda remat: pg.hessian(lambda u: f(u, remat))(x),
+    ):
+        plain, remat = transform(False), transform(True)
+        assert np.abs(plain).mean() > 0.1
+        np.testing.assert_allclose(remat, plain, rtol=1e-12, atol=1e-14)

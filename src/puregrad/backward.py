@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 
 from puregrad.config import Config, resolve_config, using_config
 from puregrad.node import D, Node, _leaf
-from puregrad.op import Array, Call, Origin, Output
+from puregrad.op import Array, Call, MultiOp, Op, Origin, Output
 from puregrad.ops.arithmetic import Cast
 from puregrad.ops.shape import SumTo
 
@@ -194,23 +194,27 @@ def _sweep(
             xs = tuple([x.value if type(x) is Node else x for x in inputs])
         # Locals are dropped as soon as they are used, so a consumed gradient is freed at once.
         if type(origin) is Output:
-            rule: Callable[..., Array] = origin.call.op.vjp
+            owner: Op | MultiOp = origin.call.op
+            rule: Callable[..., Array] = owner.vjp
             gys = slots.pop(origin.call)
             live = any(g is not None for g in gys)
             upstream: Array = _fill(gys, origin.call, graph_mode)
             del gys
             rule_args: tuple[Array, ...] = (xs,)
         else:
-            rule = origin.vjp  # type: ignore[union-attr]  # every node made ready has an origin
+            owner = origin  # type: ignore[assignment]  # every node made ready has an origin
+            rule = owner.vjp
             upstream = grads.get(node) if retain else grads.pop(node, None)
             live = upstream is not None
             rule_args = (xs, node if graph_mode else node.value)
-            if live and origin.joint:  # type: ignore[union-attr]  # as above
-                needed = tuple(
-                    type(x) is Node and x.requires_grad and (keep is None or x in keep)
-                    for x in inputs
-                )
-                rule = _computed(origin.vjps(upstream, *rule_args, needed))  # type: ignore[union-attr]  # as above
+        if live and owner.joint:
+            needed = tuple(
+                type(x) is Node and x.requires_grad and (keep is None or x in keep)
+                for x in inputs
+            )
+            joint_rule: Callable[..., tuple[Array, ...]] = owner.vjps  # (xs,) or (xs, y) as for vjp
+            rule = _computed(joint_rule(upstream, *rule_args, needed))
+            del joint_rule
         del node
         for i, x in enumerate(inputs):
             if type(x) is not Node or not x.requires_grad or (keep is not None and x not in keep):

@@ -172,6 +172,16 @@ class MultiOp(abc.ABC):
         """The gradient for input `i`; `gys` has one gradient per output, zeros standing in
         for outputs that do not reach the differentiated graph."""
 
+    joint: ClassVar[bool] = False
+    """As `Op.joint`: True makes `backward` call `vjps` once per application."""
+
+    def vjps(
+        self, gys: tuple[Array, ...], xs: tuple[Array, ...], needed: tuple[bool, ...]
+    ) -> tuple[Array, ...]:
+        """As `Op.vjps`: every input's gradient at once (None where `needed[i]` is False),
+        called by `backward` only when `joint` is True."""
+        return tuple(self.vjp(i, gys, xs) if n else None for i, n in enumerate(needed))
+
     def failure(self, values: list[Any]) -> str | None:
         """As `Op.failure`."""
         return None

@@ -666,6 +666,10 @@ def jacobian(
     f: Callable[Concatenate[T, Node[F], P], Node[F]], argnums: Literal[1]
 ) -> Transformed1[T, F, P, Node[F], NDArray[F]]: ...
 @overload
+def jacobian(
+    f: Callable[Concatenate[Node[F], Node[F], P], Node[F]], argnums: tuple[Literal[0], Literal[1]]
+) -> Transformed01[F, P, tuple[Node[F], Node[F]], tuple[NDArray[F], NDArray[F]]]: ...
+@overload
 def jacobian(f: Callable[..., Node[F]], argnums: int) -> Callable[..., NDArray[F]]: ...
 @overload
 def jacobian(
@@ -673,34 +677,65 @@ def jacobian(
 ) -> Callable[..., tuple[NDArray[F], ...]]: ...
 def jacobian(f: Callable[..., Node[Any]], argnums: Argnums = 0) -> Callable[..., object]:
     """The function computing the Jacobian of `f` with respect to the argument(s) `argnums`:
-    of shape `f(*args).shape + x.shape` (a tuple of them for a tuple `argnums`).
+    of shape `f(*args).shape + x.shape`; for a tuple `argnums`, a tuple of them, one per
+    position (as JAX's `jacrev`).
 
     Reverse mode, one row per output element: `f` runs once, then one sweep per element of
-    its output. Arrays in give arrays; a node among the differentiated arguments gives nodes
-    with their graph (so `jacobian(grad(f))` is the Hessian, and differentiates again).
+    its output (each sweep gives the row for every position at once). Arrays in give arrays;
+    a node among the differentiated arguments gives nodes with their graph (so
+    `jacobian(grad(f))` is the Hessian, and differentiates again).
 
     >>> import puregrad as pg
     >>> pg.jacobian(lambda x: x * x)(np.array([1.0, 2.0]))
     array([[2., 0.],
            [0., 4.]])
+    >>> ja, jb = pg.jacobian(lambda a, b: a * b, argnums=(0, 1))(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
+    >>> jb
+    array([[1., 0.],
+           [0., 2.]])
     """
     positions = _argnums(argnums, "jacobian")
     single = not isinstance(argnums, tuple)
 
     @functools.wraps(f)
     def jacobian_of(*args: object, **kwargs: object) -> object:
-        for i in positions:
-            if i < len(args) and not (
-                type(args[i]) is Node or isinstance(args[i], (np.ndarray, np.generic, int, float))
-            ):
-                raise TypeError(
-                    f"jacobian: argument {i} must be a floating array, scalar or node, "
-                    f"got {type(args[i]).__name__}"
-                )
-        given, points, nodes = _prepare(args, positions, "jacobian")
-        with using_config(_RECORD):
-            y = _output(f(*given, **kwargs), "jacobian", scalar=False)
-        paths = _paths(y, _targets(points), nodes, "jacobian")
+        (results,) = _jacobians(f, positions, args, kwargs, "jacobian", None)
+        return results[0] if single else results
+
+    return jacobian_of
+
+
+def _jacobians(
+    f: Callable[..., object],
+    positions: tuple[int, ...],
+    args: tuple[object, ...],
+    kwargs: dict[str, object],
+    who: str,
+    outputs: int | None,
+) -> tuple[tuple[Any, ...], ...]:
+    """For each output of `f` (one node: `outputs` None; else a tuple of that many nodes),
+    its Jacobians with respect to the arguments at `positions`, from one run of `f`."""
+    for i in positions:
+        if i < len(args) and not (
+            type(args[i]) is Node or isinstance(args[i], (np.ndarray, np.generic, int, float))
+        ):
+            raise TypeError(
+                f"{who}: argument {i} must be a floating array, scalar or node, "
+                f"got {type(args[i]).__name__}"
+            )
+    given, points, nodes = _prepare(args, positions, who)
+    with using_config(_RECORD):
+        result = f(*given, **kwargs)
+    if outputs is None:
+        ys = [_output(result, who, scalar=False)]
+    else:
+        assert isinstance(result, tuple) and len(result) == outputs  # our own gradient's
+        ys = [_output(y, who, scalar=False) for y in result]
+    del result
+    targets = _targets(points)
+    jacobians = []
+    for y in ys:
+        paths = _paths(y, targets, nodes, who)
         rows: list[tuple[Any, ...]] = []
         for k in range(y.size):
             basis = np.zeros(y.size, y.dtype)
@@ -709,10 +744,10 @@ def jacobian(f: Callable[..., Node[Any]], argnums: Argnums = 0) -> Callable[...,
             basis.flags.writeable = False
             seed = _leaf(basis, None, False) if nodes else basis
             rows.append(_pull(y, [seed], points, paths, nodes))
-        results = tuple(_stack([r[j] for r in rows], y.shape, p, nodes) for j, p in enumerate(points))
-        return results[0] if single else results
-
-    return jacobian_of
+        jacobians.append(
+            tuple(_stack([r[j] for r in rows], y.shape, p, nodes) for j, p in enumerate(points))
+        )
+    return tuple(jacobians)
 
 
 def _stack(rows: list[Any], y_shape: tuple[int, ...], x: Node[Any], nodes: bool) -> Any:
@@ -737,10 +772,28 @@ def hessian(
     f: Callable[Concatenate[T, Node[F], P], Node[F]], argnums: Literal[1]
 ) -> Transformed1[T, F, P, Node[F], NDArray[F]]: ...
 @overload
+def hessian(
+    f: Callable[Concatenate[Node[F], Node[F], P], Node[F]], argnums: tuple[Literal[0], Literal[1]]
+) -> Transformed01[
+    F,
+    P,
+    tuple[tuple[Node[F], Node[F]], tuple[Node[F], Node[F]]],
+    tuple[tuple[NDArray[F], NDArray[F]], tuple[NDArray[F], NDArray[F]]],
+]: ...
+@overload
 def hessian(f: Callable[..., Node[F]], argnums: int) -> Callable[..., NDArray[F]]: ...
-def hessian(f: Callable[..., Node[Any]], argnums: int = 0) -> Callable[..., object]:
+@overload
+def hessian(
+    f: Callable[..., Node[F]], argnums: tuple[int, ...]
+) -> Callable[..., tuple[tuple[NDArray[F], ...], ...]]: ...
+def hessian(f: Callable[..., Node[Any]], argnums: Argnums = 0) -> Callable[..., object]:
     """The function computing the Hessian of a scalar `f` with respect to argument
     `argnums`: of shape `x.shape + x.shape`, as `jacobian(grad(f))`.
+
+    For a tuple `argnums` it is a nested tuple, as JAX's: `H[i][j]`, of shape
+    `x_i.shape + x_j.shape`, holds the second derivatives with respect to the arguments at
+    `argnums[i]` and `argnums[j]` (`H[j][i]` is its transpose). `f` and its gradient run
+    once; one sweep per element of every argument follows.
 
     Arrays in give an array; a node gives a node with its graph.
 
@@ -748,11 +801,20 @@ def hessian(f: Callable[..., Node[Any]], argnums: int = 0) -> Callable[..., obje
     >>> pg.hessian(lambda x: pg.sum(x ** 3))(np.array([1.0, 2.0]))
     array([[ 6.,  0.],
            [ 0., 12.]])
+    >>> (haa, hab), (hba, hbb) = pg.hessian(lambda a, b: pg.sum(a * a * b), argnums=(0, 1))(
+    ...     np.array([1.0, 2.0]), np.array([3.0, 4.0]))
+    >>> hab
+    array([[2., 0.],
+           [0., 4.]])
     """
-    given: object = argnums
-    if not isinstance(given, int) or isinstance(given, bool):
-        raise TypeError(f"hessian: argnums must be an int (one argument), got {argnums!r}")
-    _argnums(argnums, "hessian")
+    positions = _argnums(argnums, "hessian")
     # Called with nodes (as `jacobian` calls it), grad gives nodes.
     gradient = cast(Callable[..., Node[Any]], grad(f, argnums))
-    return functools.wraps(f)(jacobian(gradient, argnums))
+    if not isinstance(argnums, tuple):
+        return functools.wraps(f)(jacobian(gradient, argnums))
+
+    @functools.wraps(f)
+    def hessian_of(*args: object, **kwargs: object) -> object:
+        return _jacobians(gradient, positions, args, kwargs, "hessian", len(positions))
+
+    return hessian_of
