@@ -137,6 +137,7 @@ __all__ = [
     "mul",
     "neg",
     "no_grad",
+    "parallel",
     "pow",
     "power",
     "relu",
@@ -170,3 +171,6 @@ __all__ = [
     "variable",
     "vjp",
 ]
+
+# pg.parallel: data-parallel gradients (imports dask only when used)
+from puregrad import parallel  # noqa: E402
