@@ -309,3 +309,14 @@ def test_a_worker_killed_mid_step_changes_nothing(client: Any, tmp_path: Path) -
     assert set(client.run(os.getpid).values()) != pids  # the nanny started a new worker process
     assert value == undisturbed[0]  # bit for bit: the same chunks, summed in the same tree
     assert_trees_equal(grads, undisturbed[1])
+
+
+def test_the_parallel_benchmark_runs_and_agrees(client: Any) -> None:
+    from benchmarks import parallel as benchmark
+
+    sizes = benchmark.Sizes(rows=4_000, chunks=4, small_rows=100, small_chunks=2, repeat=1)
+    metrics = in_time(lambda: benchmark.measure(client, sizes))
+    assert metrics["chunks"] == 4 and metrics["small_chunks"] == 2
+    assert metrics["max_relative_difference"] < 1e-12 and metrics["small_max_relative_difference"] < 1e-12
+    assert metrics["local_s"] > 0 and metrics["cluster_s"] > 0
+    assert "| 4,000 rows of 20 floats, 4 chunks |" in benchmark.table(metrics)

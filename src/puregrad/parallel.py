@@ -208,8 +208,14 @@ def _local(
         else:
             columns.append(_dask_blocks(x, sizes))
 
+    lazy = [j for j, c in enumerate(columns) if not isinstance(c[0], np.ndarray)]
+    compute = _import_dask().compute if lazy else None
+
     def part(i: int) -> tuple[NDArray[Any], T]:
-        batch = [c[i] if isinstance(c[i], np.ndarray) else c[i].compute(scheduler="sync") for c in columns]
+        batch = [c[i] for c in columns]
+        if compute is not None:  # together, so blocks they share are computed once
+            for j, block in zip(lazy, compute(*(batch[j] for j in lazy), scheduler="sync")):
+                batch[j] = block
         return _chunk_value_and_grad(loss_fn, params, *batch)
 
     return _streamed_tree_reduce((part(i) for i in range(len(sizes))), _add_combine)
@@ -243,6 +249,12 @@ def _streamed_tree_reduce(items: Iterable[R], combine: Callable[[list[R]], R]) -
     if not carried:
         raise ValueError("_streamed_tree_reduce: no items")
     return carried[0]
+
+
+def _import_dask() -> Any:
+    import dask  # only reached with Dask arrays in hand, so dask is installed
+
+    return dask
 
 
 def _import_distributed() -> Any:

@@ -37,7 +37,7 @@ def test_full_batch_descent_fits_a_line_on_ndarrays_and_dask_arrays() -> None:
     rng = np.random.default_rng(0)
     x = rng.standard_normal((500, 2))
     y = x @ np.array([[2.0], [-1.0]]) + 0.5
-    lazy = (da.from_array(x, chunks=100), da.from_array(y, chunks=100))  # type: ignore[no-untyped-call]  # dask leaves from_array unannotated
+    lazy = (da.from_array(x, chunks=100), da.from_array(y, chunks=100))
     for data in ((x, y), lazy):
         loss, params = fit(*data)
         assert loss < 1e-6
