@@ -50,6 +50,7 @@ CHUNK_BYTES: Final = 16 * 2**20
 FAN_IN: Final = 4
 """How many partial sums one task of the tree reduction adds."""
 
+_ATTEMPTS: Final = 3  # submissions of a step whose scattered inputs were lost with a worker
 _RECORD: Final = Config()  # each chunk's loss is recorded, whatever scope the caller is in
 _WHO: Final = "parallel.value_and_grad"
 _EXTRA: Final = "pip install 'puregrad[distributed]'"
@@ -276,23 +277,38 @@ def _on_cluster(
     sizes: tuple[int, ...],
 ) -> tuple[NDArray[Any], T]:
     """One graph on `client`: a task per chunk, then the tree reduction; only its root comes
-    back."""
+    back.
+
+    What this sends with `scatter` (the parameters, ndarray chunks) lives only in workers'
+    memory: a worker lost with the sole copy of a chunk takes it away, and no task can
+    recompute it. Then the step is simply submitted again (`_ATTEMPTS` times at most); the
+    tasks are pure, so the result is the same. Dask arrays' chunks are recomputed by Dask
+    itself, within the same attempt.
+    """
     dask = _import_distributed()
-    # Sent to every worker once for this step (a list of one, as scatter spreads a list's
-    # items); each chunk task then finds it where it runs.
-    [shared_params] = client.scatter([params], broadcast=True, hash=False)
-    columns: list[list[Any]] = []
-    for x in data:
-        if isinstance(x, np.ndarray):
-            columns.append(client.scatter([x[a:b] for a, b in _boundaries(sizes)], hash=False))
-        else:
-            columns.append(_dask_blocks(x, sizes))
-    chunk_task = dask.delayed(_chunk_value_and_grad, pure=False)
-    add_task = dask.delayed(_add_parts, pure=False)
-    parts = [chunk_task(loss_fn, shared_params, *(c[i] for c in columns)) for i in range(len(sizes))]
-    root = _tree_reduce(parts, lambda group: add_task(*group))
-    result: tuple[NDArray[Any], T] = client.compute(root).result()
-    return result
+    for attempt in range(1, _ATTEMPTS + 1):
+        # Sent to every worker once for this step (a list of one, as scatter spreads a
+        # list's items); each chunk task then finds it where it runs.
+        scattered = client.scatter([params], broadcast=True, hash=False)
+        columns: list[list[Any]] = []
+        for x in data:
+            if isinstance(x, np.ndarray):
+                chunks = client.scatter([x[a:b] for a, b in _boundaries(sizes)], hash=False)
+                scattered += chunks
+                columns.append(chunks)
+            else:
+                columns.append(_dask_blocks(x, sizes))
+        chunk_task = dask.delayed(_chunk_value_and_grad, pure=False)
+        add_task = dask.delayed(_add_parts, pure=False)
+        parts = [chunk_task(loss_fn, scattered[0], *(c[i] for c in columns)) for i in range(len(sizes))]
+        root = _tree_reduce(parts, lambda group: add_task(*group))
+        try:
+            result: tuple[NDArray[Any], T] = client.compute(root).result()
+            return result
+        except Exception:
+            if attempt == _ATTEMPTS or all(f.status == "finished" for f in scattered):
+                raise  # the loss's own error, or lost too often
+    raise AssertionError("unreachable")
 
 
 # The public function ----------------------------------------------------------------------
