@@ -84,7 +84,7 @@ def explode(block: NDArray[Any]) -> NDArray[Any]:
 
 def regression_params(dtype: type[np.floating[Any]]) -> dict[str, pg.Param[Any]]:
     rng = np.random.default_rng(1)
-    return {"w": rng.standard_normal((4, 1)).astype(dtype), "b": np.array([0.3], dtype)}
+    return {"w": rng.standard_normal((4, 1)).astype(dtype), "b": np.array(0.3, dtype)}  # a 0-d leaf too
 
 
 def regression_rows(n: int, dtype: type[np.floating[Any]] = np.float64) -> NDArray[Any]:

@@ -83,9 +83,12 @@ def _chunk_value_and_grad(
 
 def _add_parts(*parts: tuple[NDArray[Any], T]) -> tuple[NDArray[Any], T]:
     """The sum of partial (loss, gradient tree) pairs, left to right."""
-    loss = functools.reduce(np.add, [p[0] for p in parts])
-    grads = tree_map(lambda *leaves: functools.reduce(np.add, leaves), *[p[1] for p in parts])
-    return loss, grads
+    return _sum([p[0] for p in parts]), tree_map(lambda *leaves: _sum(leaves), *[p[1] for p in parts])
+
+
+def _sum(arrays: Sequence[NDArray[Any]]) -> NDArray[Any]:
+    # np.add of 0-d arrays gives a numpy scalar: keep a (0-d) array, as a tree leaf must be
+    return np.asarray(functools.reduce(np.add, arrays))
 
 
 def _tree_reduce(items: Sequence[R], combine: Callable[[list[R]], R]) -> R:
