@@ -391,6 +391,8 @@ def value_and_grad(
         array), and likewise the gradient, a tree of read-only arrays shaped like `params`.
         Equal to `tree_value_and_grad` of the mean loss over all the data, up to the order
         of summation (which is fixed: the same chunks give the same bits on any cluster).
+        A worker lost mid-step changes nothing: Dask reruns its tasks elsewhere (and the
+        step is submitted again, at most twice more, if ndarray chunks went with it).
 
     Raises:
         ValueError: before any task runs: data of different lengths, without rows, or 0-d;
