@@ -33,7 +33,8 @@ demo: $(DEMO_STAMP)
 	$(PY) examples/demo.py
 	$(PY) examples/train_spiral.py
 
-# pg.parallel on a 2-process LocalCluster: 20 million generated rows, about a minute.
+# pg.parallel on a 2-process LocalCluster: 20 million generated rows (half a minute on two
+# idle cores; minutes on a busy machine), so not in `demo`.
 demo-parallel: $(STAMP)
 	$(PY) examples/parallel_regression.py
 

@@ -179,7 +179,7 @@ def test_gradient_against_central_differences() -> None:
 
 def test_a_lazy_dask_array_is_computed_one_chunk_at_a_time() -> None:
     params = regression_params(np.float64)
-    chunk, chunks = 20_000, 30  # a chunk is 640 kB; all of them 19 MB
+    chunk, chunks = 10_000, 30  # a chunk is 320 kB; all of them 9.6 MB
     x = lazy_rows(chunk * chunks, chunk)
     tracemalloc.start()
     try:

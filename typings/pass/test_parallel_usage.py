@@ -26,7 +26,7 @@ def fit(x: NDArray[np.float64] | da.Array, y: NDArray[np.float64] | da.Array) ->
     optimizer = pg.SGD(0.4)
     state = optimizer.init(params)
     loss = np.inf
-    for _ in range(30):
+    for _ in range(15):
         value, grads = pg.parallel.value_and_grad(summed_squared_error, params, x, y, chunk_rows=64)
         params, state = pg.step(optimizer, grads, state, params)
         loss = float(value)
