@@ -139,8 +139,11 @@ def client() -> Iterator[Any]:
 
 def in_time(call: Callable[[], R]) -> R:
     """`call()`, failing the test if it has not returned within STEP_TIMEOUT seconds."""
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+    pool = concurrent.futures.ThreadPoolExecutor(1)
+    try:
         return pool.submit(call).result(timeout=STEP_TIMEOUT)
+    finally:
+        pool.shutdown(wait=False)  # on a timeout, fail now rather than wait for the step
 
 
 # In this process ---------------------------------------------------------------------------
