@@ -150,17 +150,33 @@ def in_time(call: Callable[[], R]) -> R:
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("chunk_rows", [1, 7, 100, None])
-def test_local_equals_the_mean_over_all_the_data(dtype: type[np.floating[Any]], chunk_rows: int | None) -> None:
+@pytest.mark.parametrize(("chunk_rows", "batch_rows"), [(1, 8192), (7, 3), (100, 8192), (100, 9), (None, 8192), (None, 1)])
+def test_local_equals_the_mean_over_all_the_data(
+    dtype: type[np.floating[Any]], chunk_rows: int | None, batch_rows: int
+) -> None:
     params = MLP.init(np.random.default_rng(0), dtype)
     x, t = classification_data(101, dtype)
-    value, grads = parallel.value_and_grad(classification_loss, params, x, t, chunk_rows=chunk_rows)
+    value, grads = parallel.value_and_grad(
+        classification_loss, params, x, t, chunk_rows=chunk_rows, batch_rows=batch_rows
+    )
     want_value, want_grads = reference(classification_loss, params, x, t)
     assert value.shape == () and value.dtype == dtype and not value.flags.writeable
     np.testing.assert_allclose(value, want_value, rtol=RTOL[dtype])
     assert type(grads) is tuple and type(grads[0]) is pg.LinearParams
     assert_trees_close(grads, want_grads, RTOL[dtype])
     assert all(isinstance(g, np.ndarray) and not g.flags.writeable for g in pg.tree_leaves(grads))
+
+
+def batch_sizes_seen(params: dict[str, pg.Param[Any]], x: NDArray[Any]) -> pg.Node[Any]:
+    """A loss whose value is the number of rows squared: sums to the sum of squared batch sizes."""
+    return pg.sum(params["w"] * 0.0) + float(len(x)) ** 2
+
+
+def test_loss_fn_sees_batches_of_at_most_batch_rows() -> None:
+    params = regression_params(np.float64)
+    value, _ = parallel.value_and_grad(batch_sizes_seen, params, regression_rows(50), chunk_rows=20, batch_rows=8)
+    # chunks 20, 20, 10; batches 8, 8, 4 | 8, 8, 4 | 8, 2
+    assert value * 50 == pytest.approx(2 * (64 + 64 + 16) + 64 + 4)
 
 
 def test_gradient_against_central_differences() -> None:
@@ -234,6 +250,8 @@ def test_bad_input_is_refused_before_any_chunk_runs(on_cluster: bool, request: p
         parallel.value_and_grad(regression_loss, params, client=client)  # type: ignore[call-overload]  # no data on purpose
     with pytest.raises(ValueError, match="chunk_rows must be a positive int, got 0"):
         parallel.value_and_grad(regression_loss, params, exploding(100, 10), client=client, chunk_rows=0)
+    with pytest.raises(ValueError, match="batch_rows must be a positive int, got -1"):
+        parallel.value_and_grad(regression_loss, params, exploding(100, 10), client=client, batch_rows=-1)
     with pytest.raises(TypeError, match="data argument 0 is a list"):
         parallel.value_and_grad(regression_loss, params, [[1.0] * 4], client=client)  # type: ignore[call-overload]  # a list on purpose
 

@@ -47,6 +47,9 @@ Data: TypeAlias = "NDArray[Any] | dask.array.Array"
 CHUNK_BYTES: Final = 16 * 2**20
 """ndarray data is cut into chunks of about this many bytes of rows (all arguments together)."""
 
+BATCH_ROWS: Final = 8192
+"""The default for the most rows `loss_fn` is called with (see `value_and_grad`)."""
+
 FAN_IN: Final = 4
 """How many partial sums one task of the tree reduction adds."""
 
@@ -71,14 +74,28 @@ def _checked_loss(y: object) -> Node[Any]:
 
 
 def _chunk_value_and_grad(
-    loss_fn: Callable[..., Node[Any]], params: T, *batch: NDArray[Any]
+    loss_fn: Callable[..., Node[Any]], params: T, batch_rows: int, *chunk: NDArray[Any]
 ) -> tuple[NDArray[Any], T]:
-    """The loss of one chunk (a 0-d array) and its gradient tree for `params`."""
+    """The loss of one chunk (a 0-d array) and its gradient tree for `params`, from
+    `loss_fn` on successive batches of at most `batch_rows` rows, added in order.
+
+    Batches rather than the whole chunk at once: a model's intermediate arrays then stay a
+    batch's size, small enough for the processor's caches (two processes streaming large
+    arrays through memory slow each other down far more) and for memory, whatever the
+    chunks' size.
+    """
     variables = to_variables(params)
-    with using_config(_RECORD):
-        y = _checked_loss(loss_fn(variables, *batch))
-    grads = backward(y, _RECORD) if y.requires_grad else Gradients({})
-    return y.value, gradients_of(grads, variables)
+    rows = len(chunk[0])
+    total: tuple[NDArray[Any], T] | None = None
+    for start in range(0, rows, batch_rows):
+        batch = [x[start : start + batch_rows] for x in chunk]
+        with using_config(_RECORD):
+            y = _checked_loss(loss_fn(variables, *batch))
+        grads = backward(y, _RECORD) if y.requires_grad else Gradients({})
+        part = (y.value, gradients_of(grads, variables))
+        total = part if total is None else _add_parts(total, part)
+    assert total is not None  # chunks are never empty
+    return total
 
 
 def _add_parts(*parts: tuple[NDArray[Any], T]) -> tuple[NDArray[Any], T]:
@@ -167,14 +184,17 @@ def _boundaries(sizes: Sequence[int]) -> list[tuple[int, int]]:
     return list(zip(edges[:-1], edges[1:]))
 
 
+def _positive(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{_WHO}: {name} must be a positive int, got {value!r}")
+    return value
+
+
 def _row_chunks(data: tuple[object, ...], n: int, chunk_rows: int | None) -> tuple[int, ...]:
     """The rows of each chunk: `chunk_rows` each if given, else the first Dask array's own
     chunks, else about `CHUNK_BYTES` of rows."""
     if chunk_rows is not None:
-        given: object = chunk_rows  # checked at run time: a bool or float is refused too
-        if isinstance(given, bool) or not isinstance(given, int) or given < 1:
-            raise ValueError(f"{_WHO}: chunk_rows must be a positive int, got {chunk_rows!r}")
-        rows = chunk_rows
+        rows = _positive("chunk_rows", chunk_rows)
     else:
         for x in data:
             if _is_dask_array(x):
@@ -202,6 +222,7 @@ def _local(
     params: T,
     data: tuple[object, ...],
     sizes: tuple[int, ...],
+    batch_rows: int,
 ) -> tuple[NDArray[Any], T]:
     """Chunk by chunk in this process: a Dask array's blocks are computed one at a time with
     the synchronous scheduler, so a lazily generated array is never held whole."""
@@ -220,7 +241,7 @@ def _local(
         if compute is not None:  # together, so blocks they share are computed once
             for j, block in zip(lazy, compute(*(batch[j] for j in lazy), scheduler="sync")):
                 batch[j] = block
-        return _chunk_value_and_grad(loss_fn, params, *batch)
+        return _chunk_value_and_grad(loss_fn, params, batch_rows, *batch)
 
     return _streamed_tree_reduce((part(i) for i in range(len(sizes))), _add_combine)
 
@@ -278,6 +299,7 @@ def _on_cluster(
     params: T,
     data: tuple[object, ...],
     sizes: tuple[int, ...],
+    batch_rows: int,
 ) -> tuple[NDArray[Any], T]:
     """One graph on `client`: a task per chunk, then the tree reduction; only its root comes
     back.
@@ -303,7 +325,10 @@ def _on_cluster(
                 columns.append(_dask_blocks(x, sizes))
         chunk_task = dask.delayed(_chunk_value_and_grad, pure=False)
         add_task = dask.delayed(_add_parts, pure=False)
-        parts = [chunk_task(loss_fn, scattered[0], *(c[i] for c in columns)) for i in range(len(sizes))]
+        parts = [
+            chunk_task(loss_fn, scattered[0], batch_rows, *(c[i] for c in columns))
+            for i in range(len(sizes))
+        ]
         root = _tree_reduce(parts, lambda group: add_task(*group))
         try:
             result: tuple[NDArray[Any], T] = client.compute(root).result()
@@ -326,6 +351,7 @@ def value_and_grad(
     *,
     client: distributed.Client | None = None,
     chunk_rows: int | None = None,
+    batch_rows: int = BATCH_ROWS,
 ) -> tuple[NDArray[F], T]: ...
 @overload
 def value_and_grad(
@@ -337,6 +363,7 @@ def value_and_grad(
     *,
     client: distributed.Client | None = None,
     chunk_rows: int | None = None,
+    batch_rows: int = BATCH_ROWS,
 ) -> tuple[NDArray[F], T]: ...
 @overload
 def value_and_grad(
@@ -349,6 +376,7 @@ def value_and_grad(
     *,
     client: distributed.Client | None = None,
     chunk_rows: int | None = None,
+    batch_rows: int = BATCH_ROWS,
 ) -> tuple[NDArray[F], T]: ...
 @overload
 def value_and_grad(
@@ -362,6 +390,7 @@ def value_and_grad(
     *data: Data,
     client: distributed.Client | None = None,
     chunk_rows: int | None = None,
+    batch_rows: int = BATCH_ROWS,
 ) -> tuple[NDArray[F], T]: ...
 def value_and_grad(
     loss_fn: Callable[..., Node[Any]],
@@ -370,6 +399,7 @@ def value_and_grad(
     *data: Data,
     client: distributed.Client | None = None,
     chunk_rows: int | None = None,
+    batch_rows: int = BATCH_ROWS,
 ) -> tuple[NDArray[Any], T]:
     """The mean loss and the mean gradient tree over every row of `data`, a task per chunk.
 
@@ -383,8 +413,11 @@ def value_and_grad(
             or ndarrays (cut into chunks of about 16 MiB of rows and sent to the workers).
         client: a `dask.distributed.Client` to run on (a `LocalCluster`, or a scheduler's
             address for many machines); None runs chunk by chunk in this process.
-        chunk_rows: rows per chunk; by default a Dask array's own row chunks (the other
-            data are cut to match) or about 16 MiB of ndarray rows.
+        chunk_rows: rows per chunk (task); by default a Dask array's own row chunks (the
+            other data are cut to match) or about 16 MiB of ndarray rows.
+        batch_rows: the most rows `loss_fn` gets at once: a task takes its chunk's
+            gradient batch by batch, so the model's intermediate arrays stay this small
+            (fast in the caches, light on memory) however large the chunks.
 
     Returns:
         `(loss, grads)`: the sum of the chunks' losses divided by the number of rows (a 0-d
@@ -412,10 +445,11 @@ def value_and_grad(
     n = _rows(data)
     _probe(loss_fn, params, data)
     sizes = _row_chunks(data, n, chunk_rows)
+    _positive("batch_rows", batch_rows)
     if client is None:
-        loss_sum, grad_sum = _local(loss_fn, params, data, sizes)
+        loss_sum, grad_sum = _local(loss_fn, params, data, sizes, batch_rows)
     else:
-        loss_sum, grad_sum = _on_cluster(client, loss_fn, params, data, sizes)
+        loss_sum, grad_sum = _on_cluster(client, loss_fn, params, data, sizes, batch_rows)
     loss = np.asarray(loss_sum / n)
     loss.flags.writeable = False
 

@@ -27,3 +27,4 @@ pg.parallel.value_and_grad(loss, params, x, client="tcp://scheduler:8786")  # ty
 pg.parallel.value_and_grad(loss, params, x, chunk_rows=0.5)  # type: ignore[call-overload]
 pg.parallel.value_and_grad(loss, [np.ones(2)], x)  # type: ignore[arg-type]
 value: NDArray[np.float32] = pg.parallel.value_and_grad(loss, params, x)[0]  # type: ignore[assignment]
+pg.parallel.value_and_grad(loss, params, x, batch_rows=None)  # type: ignore[call-overload]

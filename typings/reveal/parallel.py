@@ -51,7 +51,7 @@ assert_type(
     pg.parallel.value_and_grad(one, weights, x64),
     tuple[NDArray[np.float64], dict[str, pg.Param[np.float64]]],
 )
-assert_type(pg.parallel.value_and_grad(one, weights, lazy, chunk_rows=2)[0], NDArray[np.float64])
+assert_type(pg.parallel.value_and_grad(one, weights, lazy, chunk_rows=2, batch_rows=1)[0], NDArray[np.float64])
 assert_type(
     pg.parallel.value_and_grad(two, params32, x32, t, client=None),
     tuple[NDArray[np.float32], pg.MLPParams[np.float32]],
