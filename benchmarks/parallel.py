@@ -7,7 +7,8 @@ The full-batch gradient of an MLP (20-64-64-1, tanh, summed squared error) over 
 float64 features, cut into 16 chunks. On the cluster the data are generated on the workers
 and persisted there (as a data set loaded once would be); in this process they are one
 ndarray. Both run one BLAS thread per process. Times are **wall** seconds per step (medians
-after a warm-up step), since the point is the elapsed time that two processes save. Also the
+after a warm-up step, the two ways alternating so that both share the machine's other load
+alike), since the point is the elapsed time that two processes save. Also the
 per-step overhead on small data (1,000 rows in 2 chunks), where nothing is to be gained.
 
 Writes benchmarks/results/parallel.{md,json} (quick: parallel-quick.{md,json}).
@@ -48,6 +49,7 @@ import puregrad as pg  # noqa: E402
 __all__ = ["FULL", "QUICK", "Sizes", "measure", "main"]
 
 MODEL: Final = pg.MLP((20, 64, 64, 1), activation="tanh")
+WORKER_MMAP_THRESHOLD: Final = 32 * 2**20  # see README.md, "Data-parallel gradients on Dask"
 
 
 def summed_squared_error(
@@ -87,22 +89,31 @@ class Timing:
     worker_cpu_s: float  # CPU seconds per step of the busiest worker process (0 without one)
 
 
-def _timed(step: Callable[[], object], repeat: int, client: Any = None) -> tuple[Timing, object]:
-    """Time `step()` after one warm-up call; also its last result."""
-    result = step()
-    walls = []
-    workers_before = client.run(time.process_time) if client is not None else {}
-    cpu_before = time.process_time()
+def _interleaved(
+    local: Callable[[], object], cluster: Callable[[], object], client: Any, repeat: int
+) -> tuple[Timing, Timing, object, object]:
+    """Time `local()` and `cluster()` alternately, after one warm-up call of each, so that
+    both see the same share of whatever else runs on the machine; also their last results."""
+    results = [local(), cluster()]
+    walls: list[list[float]] = [[], []]
+    cpus = [0.0, 0.0]
+    workers = 0.0
     for _ in range(repeat):
-        start = time.perf_counter()
-        result = step()
-        walls.append(time.perf_counter() - start)
-    cpu = (time.process_time() - cpu_before) / repeat
-    workers_after = client.run(time.process_time) if client is not None else {}
-    busiest = max(
-        (workers_after[w] - workers_before[w] for w in workers_after if w in workers_before), default=0.0
+        for i, step in enumerate((local, cluster)):
+            before = client.run(time.process_time) if i == 1 else {}
+            cpu, start = time.process_time(), time.perf_counter()
+            results[i] = step()
+            walls[i].append(time.perf_counter() - start)
+            cpus[i] += time.process_time() - cpu
+            if i == 1:
+                after = client.run(time.process_time)
+                workers += max(after[w] - before[w] for w in after if w in before)
+    return (
+        Timing(statistics.median(walls[0]), cpus[0] / repeat, 0.0),
+        Timing(statistics.median(walls[1]), cpus[1] / repeat, workers / repeat),
+        results[0],
+        results[1],
     )
-    return Timing(statistics.median(walls), cpu, busiest / repeat), result
 
 
 def _max_relative_difference(a: object, b: object) -> float:
@@ -127,16 +138,13 @@ def measure(client: Any, sizes: Sizes) -> dict[str, float]:
         x, y = client.persist([x, y])  # loaded once, on the workers
         distributed.wait([x, y])
         chunk_rows = x.chunks[0][0]
-        local, local_grads = _timed(
+        local, cluster, local_grads, cluster_grads = _interleaved(
             lambda: pg.parallel.value_and_grad(summed_squared_error, params, x_here, y_here, chunk_rows=chunk_rows),
+            lambda: pg.parallel.value_and_grad(summed_squared_error, params, x, y, client=client),
+            client,
             sizes.repeat,
         )
         del x_here, y_here
-        cluster, cluster_grads = _timed(
-            lambda: pg.parallel.value_and_grad(summed_squared_error, params, x, y, client=client),
-            sizes.repeat,
-            client,
-        )
         metrics[f"{label}rows"] = float(rows)
         metrics[f"{label}chunks"] = float(len(x.chunks[0]))
         metrics[f"{label}local_s"] = local.wall_s
@@ -196,9 +204,14 @@ def main(argv: Sequence[str] | None = None) -> str:
         print("parallel: skipped: dask.distributed is not installed (pip install 'puregrad[distributed]')")
         return ""
 
+    import dask
+
     load_before = os.getloadavg()[0]
     started = time.perf_counter()
-    with LocalCluster(
+    # distributed starts workers with MALLOC_TRIM_THRESHOLD_ set, which also stops glibc's
+    # adaptive mmap threshold: every batch-sized array is then mapped and unmapped afresh
+    # (page faults: 40% more CPU per chunk). This process allocates the default way.
+    with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_MMAP_THRESHOLD_": WORKER_MMAP_THRESHOLD}), LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
     ) as cluster, Client(cluster) as client:
         metrics = measure(client, sizes)
@@ -213,9 +226,21 @@ def main(argv: Sequence[str] | None = None) -> str:
         "load_average_after": os.getloadavg()[0],
         "seconds": time.perf_counter() - started,
     }
+    notes = []
+    try:
+        autogroup = Path("/proc/sys/kernel/sched_autogroup_enabled").read_text().strip() == "1"
+    except OSError:
+        autogroup = False
+    if autogroup:
+        notes.append(
+            "- the kernel shares CPU between sessions (sched_autogroup): while another session "
+            "keeps a core busy, this run's processes together get about one core however many "
+            "there are, so the wall-time speedup stays near 1 then; the CPU speedup does not"
+        )
     markdown = "\n".join(
         [
             table(metrics),
+            *notes,
             "",
             f"`{meta['command']}` at {commit or 'an unknown commit'}, {meta['date']}; Python "
             f"{meta['python']}, {meta['cores']} cores, one BLAS thread per process; 1-minute load "

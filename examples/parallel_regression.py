@@ -27,6 +27,7 @@ import resource
 import time
 from typing import Any
 
+import dask
 import dask.array as da
 import numpy as np
 from distributed import Client, LocalCluster
@@ -87,7 +88,10 @@ def main() -> None:
             params = fit(client, args.rows, args.steps)
             peaks = client.run(peak_memory_bytes)
     else:
-        with LocalCluster(
+        # Workers allocate like a plain Python process: distributed's MALLOC_TRIM_THRESHOLD_
+        # would otherwise have glibc map every large array afresh (see README.md).
+        environ = {"distributed.nanny.pre-spawn-environ.MALLOC_MMAP_THRESHOLD_": 32 * 2**20}
+        with dask.config.set(environ), LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
         ) as cluster, Client(cluster) as client:
             params = fit(client, args.rows, args.steps)
