@@ -213,6 +213,18 @@ def test_a_lazy_dask_array_is_computed_one_chunk_at_a_time() -> None:
     assert_trees_close(grads, want_grads, 1e-12)
 
 
+def test_dask_arrays_of_other_chunks_are_cut_to_chunk_rows() -> None:
+    params = regression_params(np.float32)
+    x = lazy_rows(230, 37).astype(np.float32)  # chunks of 37 rows, cut to 50 here
+    ids = da.arange(230, chunks=100)
+    loss = KillWorkerOnce(Path("/nonexistent"), -1, os.getpid())  # row -1: never kills
+    value, grads = parallel.value_and_grad(loss, params, x, ids, chunk_rows=50, batch_rows=16)
+    assert value.dtype == np.float32
+    want_value, want_grads = reference(regression_loss, params, x.compute())
+    np.testing.assert_allclose(value, want_value, rtol=RTOL[np.float32])
+    assert_trees_close(grads, want_grads, RTOL[np.float32])
+
+
 def test_the_reduction_groups_do_not_depend_on_how_items_arrive() -> None:
     def combine(group: list[str]) -> str:
         return "(" + "+".join(group) + ")"
