@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEMO_STAMP := $(VENV)/.installed-demo
 
-.PHONY: test demo bench typecheck unit clean
+.PHONY: test demo demo-parallel bench typecheck unit clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,9 +37,15 @@ demo: $(DEMO_STAMP)
 	$(PY) examples/train_lstm.py
 	$(PY) examples/train_cnn.py
 
+# pg.parallel on a 2-process LocalCluster: 20 million generated rows (half a minute on two
+# idle cores; minutes on a busy machine), so not in `demo`.
+demo-parallel: $(STAMP)
+	$(PY) examples/parallel_regression.py
+
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
 	$(PY) benchmarks/saving.py
+	$(PY) benchmarks/parallel.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .hypothesis

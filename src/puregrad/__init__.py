@@ -56,7 +56,7 @@ from puregrad.optim import (
 from puregrad.saving import load, save
 from puregrad.graph import render, to_dot
 
-from puregrad import data, layers, ops
+from puregrad import data, layers, ops, parallel  # parallel imports dask only when used
 from puregrad.data import *  # noqa: F403  # listed in puregrad.data.__all__
 from puregrad.layers import *  # noqa: F403  # listed in puregrad.layers.__all__
 from puregrad.ops import *  # noqa: F403  # listed in puregrad.ops.__all__
@@ -93,6 +93,7 @@ __all__ = [
     "no_grad",
     "Node",
     "Op",
+    "parallel",
     "Param",
     "render",
     "save",
