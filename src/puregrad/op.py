@@ -18,6 +18,7 @@ centrally by `backward`, never inside a rule.
 from __future__ import annotations
 
 import abc
+import sys
 from collections.abc import Callable
 from typing import Any, ClassVar, Protocol, TypeAlias, overload
 
@@ -264,12 +265,49 @@ def _operands(
     return [a.value if type(a) is Node else a for a in inputs], inputs
 
 
+def _base_refs(y: Any) -> int:
+    """The reference count of `y.base`, as `_private_base` sees it."""
+    base = y.base
+    return sys.getrefcount(base)
+
+
+def _lone_base_refs() -> int:
+    """What `_base_refs` gives for a view whose base nothing else refers to (-1, which no
+    count equals, if an extra holder would not show in the count on this interpreter)."""
+    lone = _base_refs(np.empty(2)[::2])
+    held = np.empty(2)
+    return lone if _base_refs(held[::2]) == lone + 1 else -1
+
+
+_LONE_BASE_REFS = _lone_base_refs()
+
+
+def _private_base(y: Any) -> bool:
+    """Whether `y` views an array that owns its memory and that nothing but `y` refers to
+    (say, `reshape` of a non-contiguous array views the copy numpy made for it).
+
+    Exact, not a guess: every ndarray viewing the memory (numpy collapses a view's `base`
+    to the owner) and every Python name or container holding the owner counts a reference
+    to it, so a count of one, `y`'s own, means no one else can reach the memory. An
+    operand the forward viewed is held by the caller's arguments at least, so it never
+    passes. The owner is made read-only too, so later views of `y` are seen as such."""
+    base = y.base
+    if type(base) is not np.ndarray or base.base is not None or not base.flags.owndata:
+        return False
+    del base
+    if _base_refs(y) != _LONE_BASE_REFS:
+        return False
+    y.base.flags.writeable = False
+    return True
+
+
 def _freeze(y: Any) -> NDArray[Any]:
     """An op's result as a read-only ndarray, stored as computed: copied only when it is a
-    view of an array the caller can still write (say, `reshape` of a plain ndarray)."""
+    view of an array the caller can still write (say, `reshape` of a plain ndarray), not
+    when it views a fresh array of its own (`_private_base`)."""
     if type(y) is not np.ndarray:
         y = np.array(y)  # ufuncs give numpy scalars for 0-d values
-    elif y.base is not None and not read_only_memory(y.base):
+    elif y.base is not None and not read_only_memory(y.base) and not _private_base(y):
         y = y.copy()
     y.setflags(write=False)
     return y  # type: ignore[no-any-return]  # narrowed to ndarray above
@@ -314,7 +352,7 @@ def apply(op: Op, args: tuple[object, ...], config: Config | None) -> Node[Any]:
         raise ValueError(message) from None
     if type(y) is not np.ndarray:  # `_freeze`, inlined
         y = np.array(y)
-    elif y.base is not None and not read_only_memory(y.base):
+    elif y.base is not None and not read_only_memory(y.base) and not _private_base(y):
         y = y.copy()
     y.setflags(write=False)
     if inputs is None:
