@@ -179,3 +179,19 @@ def test_integer_constants_mix_with_float_variables() -> None:
     x = pg.variable(np.array([1.0, 2.0]))
     k = pg.constant(np.array([3, 4]))
     assert pg.backward(pg.sum(x * k))[x].value.tolist() == [3.0, 4.0]
+
+
+@pytest.mark.parametrize("retain", [False, True])
+def test_sums_added_in_place_never_touch_a_gradient_passed_on(retain: bool) -> None:
+    # u's gradient is a sum (two consumers); add's rule hands that same array to p and m;
+    # m's rule then sends p a second term. Adding it into the array p got from u would
+    # change m's gradient and u's (retained) too.
+    p = pg.variable(np.array([1.0, 2.0]))
+    m = p * 5.0
+    u = p + m
+    y = pg.sum(u * 2.0 + u * 3.0)
+    grads = pg.backward(y, pg.Config(retain_grad=retain))
+    np.testing.assert_array_equal(grads[p].value, [30.0, 30.0])
+    if retain:
+        np.testing.assert_array_equal(grads[u].value, [5.0, 5.0])
+        np.testing.assert_array_equal(grads[m].value, [5.0, 5.0])

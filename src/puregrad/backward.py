@@ -159,6 +159,9 @@ def _sweep(
     seeds.clear()  # our own list: the seeds now live in `grads` only, and go when used
     del s
 
+    # Nodes whose gradient so far is a sum this sweep made (a new array nobody else holds):
+    # later terms are added into it in place instead of allocating a sum per term.
+    summed: set[Node[Any]] = set()
     slots: dict[Call, list[Array | None]] = {}  # the complete gradients of a call's outputs
     ready: list[Node[Any]] = []
 
@@ -229,7 +232,16 @@ def _sweep(
                     if gx.shape != value.shape or gx.dtype is not value.dtype:
                         gx = _fit(gx, value)
                     previous = grads.get(x)
-                    grads[x] = gx if previous is None else previous + gx
+                    if previous is None:
+                        grads[x] = gx
+                    elif x in summed:  # our own sum (arrays only): add the next one in
+                        previous += gx
+                    else:
+                        total = previous + gx
+                        grads[x] = total
+                        if not graph_mode and type(total) is np.ndarray:
+                            summed.add(x)
+                        del total
                     del gx, previous
             x_origin = x.origin
             if x_origin is not None and (inner is None or x in inner):
