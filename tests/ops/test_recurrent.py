@@ -90,6 +90,11 @@ def test_the_array_rule_equals_the_node_rule(blocks: str) -> None:
         on_arrays = LSTM_CELL.vjp(i, gy, (z, c), y)
         on_nodes = LSTM_CELL.vjp(i, pg.constant(gy), (pg.constant(z), pg.constant(c)), pg.constant(y))
         np.testing.assert_allclose(on_arrays, on_nodes.value, rtol=1e-14, atol=1e-15)
+        # the joint rule a plain backward calls, for either input alone and for both
+        for needed in ((True, True), (i == 0, i == 1)):
+            joint = LSTM_CELL.vjps(gy, (z, c), y, needed)
+            assert joint[1 - i] is None if not needed[1 - i] else joint[1 - i] is not None
+            np.testing.assert_allclose(joint[i], on_nodes.value, rtol=1e-14, atol=1e-15)
 
 
 def test_cell_shapes_are_checked() -> None:

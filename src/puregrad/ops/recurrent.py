@@ -125,10 +125,20 @@ class LSTMCell(Op):
         np.multiply(a[:, 3 * hidden :], tanh_c, out=h_new)
         return packed
 
+    joint = True  # both gradients start from the same d_c: computed once per step
+
+    def vjps(
+        self, gy: Array, xs: tuple[Array, ...], y: Array, needed: tuple[bool, ...]
+    ) -> tuple[Array, ...]:
+        c = xs[1]
+        if type(gy) is np.ndarray and type(y) is np.ndarray and type(c) is np.ndarray:
+            return _lstm_cell_vjps_arrays(gy, c, y, needed)
+        return super().vjps(gy, xs, y, needed)
+
     def vjp(self, i: int, gy: Array, xs: tuple[Array, ...], y: Array) -> Array:
         c = xs[1]
         if type(gy) is np.ndarray and type(y) is np.ndarray and type(c) is np.ndarray:
-            return _lstm_cell_vjp_arrays(i, gy, c, y)
+            return _lstm_cell_vjps_arrays(gy, c, y, (i == 0, i == 1))[i]
         n, hidden = shape_of(c)
         size = n * hidden
         g_h, g_c, g_t = (gy[k * size : (k + 1) * size].reshape(n, hidden) for k in range(3))
@@ -145,11 +155,12 @@ class LSTMCell(Op):
         return d_a * (a * sigmoid_columns + tanh_columns - a * a)
 
 
-def _lstm_cell_vjp_arrays(i: int, gy: Any, c: Any, y: Any) -> Any:
-    """`LSTMCell.vjp` on plain arrays (an ordinary backward): the same formulas computed in
-    place, and without the terms of blocks whose gradient is zero (an `UnpackState`
-    consumer sends gradients for `h'` and `c'` only). The general rule above runs on nodes
-    under `create_graph`; tests hold the two to the same values."""
+def _lstm_cell_vjps_arrays(gy: Any, c: Any, y: Any, needed: tuple[bool, ...]) -> tuple[Any, Any]:
+    """`LSTMCell`'s gradients for `z` and `c` (None where not `needed`) on plain arrays (an
+    ordinary backward): the same formulas computed in place, the shared `d_c` once, and
+    without the terms of blocks whose gradient is zero (an `UnpackState` consumer sends
+    gradients for `h'` and `c'` only). The general rule above runs on nodes under
+    `create_graph`; tests hold the two to the same values."""
     n, hidden = c.shape
     size = n * hidden
     a = y[3 * size :].reshape(n, 4 * hidden)
@@ -163,9 +174,9 @@ def _lstm_cell_vjp_arrays(i: int, gy: Any, c: Any, y: Any) -> Any:
     np.subtract(1, d_c, out=d_c)
     d_c *= d_t
     d_c += gy[size : 2 * size].reshape(n, hidden)
-    if i == 1:
-        d_c *= a[:, hidden : 2 * hidden]
-        return d_c
+    g_c = np.multiply(d_c, a[:, hidden : 2 * hidden]) if needed[1] else None
+    if not needed[0]:
+        return None, g_c
     dz = np.empty((n, 4 * hidden), np.result_type(gy, y, c))
     np.multiply(d_c, a[:, 2 * hidden : 3 * hidden], out=dz[:, :hidden])
     np.multiply(d_c, c, out=dz[:, hidden : 2 * hidden])
@@ -179,7 +190,7 @@ def _lstm_cell_vjp_arrays(i: int, gy: Any, c: Any, y: Any) -> Any:
     np.square(a[:, 2 * hidden : 3 * hidden], out=cell)
     np.subtract(1, cell, out=cell)
     dz *= derivative
-    return dz
+    return dz, g_c
 
 
 @attrs.frozen
