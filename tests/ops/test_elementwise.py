@@ -192,3 +192,19 @@ def test_a_non_differentiable_mask_is_a_constant_in_rules_and_has_no_gradient_as
     recorded = apply(IS_POSITIVE, (x,), None)  # applied as an op, no gradient flows through
     grads = pg.backward(pg.sum(recorded * x))
     assert grads[x].value.tolist() == [0.0, 1.0]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_relu_rule_on_arrays_equals_the_general_form(dtype: type[np.floating[Any]]) -> None:
+    from puregrad.ops.elementwise import IS_POSITIVE, RELU
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 4, 5, 3)).astype(dtype).transpose(0, 3, 1, 2)  # NCHW view
+    x[0, 0, 0, :3] = [0.0, -0.0, np.nan]
+    gy = rng.standard_normal((2, 4, 5, 3)).astype(dtype).transpose(0, 3, 1, 2)
+    gy[1, 1, 1, :2] = [np.inf, np.nan]
+    with np.errstate(invalid="ignore"):  # inf * 0 is nan in both forms
+        gx = RELU.vjp(0, gy, (x,), np.maximum(x, 0))
+        expected = gy * IS_POSITIVE(x)
+    np.testing.assert_array_equal(gx, expected)
+    assert gx.dtype == dtype and gx.strides == gy.strides  # gy's layout, no conversion

@@ -87,7 +87,21 @@ COS: Final = Elementwise("cos", np.cos, lambda gy, x, y: -gy * np.sin(x))
 TANH: Final = Elementwise("tanh", np.tanh, lambda gy, x, y: gy * (1 - y * y))
 SQRT: Final = Elementwise("sqrt", np.sqrt, lambda gy, x, y: gy / (2 * y))
 SIGMOID: Final = Elementwise("sigmoid", _sigmoid, lambda gy, x, y: gy * (y * (1 - y)))
-RELU: Final = Elementwise("relu", lambda x: np.maximum(x, 0), lambda gy, x, y: gy * IS_POSITIVE(x))
+
+
+def _relu_rule(gy: Array, x: Array, y: Array) -> Array:
+    """`gy * (x > 0)`. On float arrays of one shape (a plain backward) in one new array of
+    `gy`'s layout: the mask is written into it as 0 and 1, then multiplied by `gy` in
+    place (no boolean temporary, no mixed-type multiply). On nodes, the general form."""
+    if type(gy) is np.ndarray and type(x) is np.ndarray and gy.shape == x.shape and gy.dtype.kind == "f":
+        out = np.empty_like(gy)
+        np.greater(x, 0, out=out)
+        out *= gy
+        return out
+    return gy * IS_POSITIVE(x)
+
+
+RELU: Final = Elementwise("relu", lambda x: np.maximum(x, 0), _relu_rule)
 
 square: Final[UnaryFunction] = unary_function(
     SQUARE,
