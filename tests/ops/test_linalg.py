@@ -19,6 +19,7 @@ SHAPES = [
     ((3,), (3, 4)),  # vector @ matrix
     ((2, 3), (3, 4)),
     ((5, 2, 3), (3, 4)),  # batched @ matrix
+    ((2, 5, 2, 3), (3, 4)),  # a stack of stacks @ matrix
     ((2, 3), (5, 3, 4)),
     ((3,), (5, 3, 4)),  # vector @ batched
     ((5, 2, 3), (3,)),  # batched @ vector

@@ -113,6 +113,15 @@ class MatMul(Op):
         s0, s1, sy = shape_of(x0), shape_of(x1), shape_of(gy)
         if len(s0) == 1 and len(s1) == 1:  # an inner product
             return gy * x1 if i == 0 else gy * x0
+        if len(s0) > 2 and len(s1) == 2:
+            # A stack (..., m, k) times one matrix (k, n) is one product of (M, k) and
+            # (k, n) with M = all the stacked rows: each rule as one 2-D matmul, instead
+            # of one per matrix of the stack (and, for x1, a sum over the stack after).
+            rows = math.prod(s0[:-1])
+            g2 = Reshape((rows, sy[-1]))(gy)
+            if i == 0:
+                return Reshape(s0)(g2 @ MT(x1))
+            return MT(Reshape((rows, s0[-1]))(x0)) @ g2
         if i == 0:
             if len(s1) == 1:  # y (..., m) = x0 (..., m, k) @ x1 (k,)
                 return Reshape(sy + (1,))(gy) * x1
