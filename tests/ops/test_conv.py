@@ -269,3 +269,14 @@ def test_max_pool_of_a_nan_is_nan_and_its_gradient_goes_to_the_nan() -> None:
     assert np.isnan(y.value[0, 0, 0, 0]) and y.value[0, 0, 0, 1] == 5.0
     g = pg.backward(pg.sum(y * np.array([[[[2.0, 3.0]]]])))[x].value
     np.testing.assert_array_equal(g, [[[[0.0, 2.0, 3.0, 0.0], [0.0, 0.0, 0.0, 0.0]]]])
+
+
+def test_max_pool_gradient_with_infinities_of_both_signs_and_huge_values() -> None:
+    # y's sum is not finite here (inf - inf, overflow) though it holds no nan: the rule
+    # must still send each window's gradient to its first maximum, silently.
+    big = np.finfo(np.float64).max
+    x = pg.variable(np.array([[[[np.inf, 1.0, -np.inf, -np.inf], [big, big, 2.0, 2.0]]]]))
+    y = pg.max_pool2d(x, (1, 2))
+    assert y.value.tolist() == [[[[np.inf, -np.inf], [big, 2.0]]]]
+    g = pg.backward(y, seed=np.array([[[[1.0, 2.0], [1.0, 2.0]]]]))[x].value
+    assert g.tolist() == [[[[1.0, 0.0, 2.0, 0.0], [1.0, 0.0, 2.0, 0.0]]]]

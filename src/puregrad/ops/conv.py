@@ -609,7 +609,10 @@ def _first_max_masks(pool: _Pool, x: Any, y: Any) -> Any:
     `(slices, mask)` with masks of the output's channels-last shape."""
     yt = _nhwc(y)
     xp = _padded(x, pool.pad, -np.inf)
-    nan = bool(np.isnan(yt).any())
+    # Whether y holds a nan, in one pass and no temporary: a finite sum means no nan (an
+    # inf or an overflow merely takes the nan-aware path, which is right in any case).
+    with np.errstate(over="ignore", invalid="ignore"):
+        nan = not np.isfinite(np.sum(yt))
     offsets = pool.offsets(yt.shape[1:3])
     last = len(offsets) - 1
     # Each mask is used by the caller before the next is asked for, so `taken` may be
