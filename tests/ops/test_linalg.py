@@ -18,6 +18,8 @@ SHAPES = [
     ((2, 3), (3,)),  # matrix @ vector
     ((3,), (3, 4)),  # vector @ matrix
     ((2, 3), (3, 4)),
+    ((4, 1), (1, 3)),  # an outer product (inner dimension 1)
+    ((2, 4, 1), (3, 1, 1, 2)),  # a stack of outer products, batch axes broadcast
     ((5, 2, 3), (3, 4)),  # batched @ matrix
     ((2, 5, 2, 3), (3, 4)),  # a stack of stacks @ matrix
     ((2, 3), (5, 3, 4)),

@@ -105,7 +105,13 @@ class MatMul(Op):
 
     def forward(self, *xs: Any) -> Any:
         x0, x1 = xs
-        _check_shapes(np.shape(x0), np.shape(x1))
+        s0, s1 = np.shape(x0), np.shape(x1)
+        _check_shapes(s0, s1)
+        if len(s0) > 1 and len(s1) > 1 and s0[-1] == 1:
+            # An inner dimension of 1: each element is one product, so the broadcasting
+            # multiply gives the same values (numpy's matmul takes a slow loop here: an
+            # LSTM's input projection of 960 x 1 by 1 x 256 costs 2x as much).
+            return np.multiply(x0, x1)
         return np.matmul(x0, x1)
 
     def vjp(self, i: int, gy: Array, xs: tuple[Array, ...], y: Array) -> Array:
