@@ -94,8 +94,8 @@ def mlp_step(data: MLPData) -> tuple[Callable[[], Any], Callable[[Any], list[flo
 
 
 def lstm_step(data: LSTMData) -> tuple[Callable[[], Any], Callable[[Any], list[float]]]:
-    """`pg.LSTM.scan` over the window (one matmul for its input projection, then per step one
-    `linear` over the four gates and one op for the gates), a linear head on every step (one
+    """`pg.LSTM.scan` over the window (one matmul for its input projection, then per step one op:
+    a matmul over the four gates and the gate arithmetic), a linear head on every step (one
     `pg.linear` over the stacked outputs), the mean squared error."""
     layer = pg.LSTM(1, data.hidden)
     x, t = data.x, data.t

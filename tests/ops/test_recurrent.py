@@ -10,7 +10,7 @@ import pytest
 
 import puregrad as pg
 from puregrad.op import apply, apply_multi
-from puregrad.ops.recurrent import LSTM_CELL, RECURRENCE, STACK, UnpackState, Unstack
+from puregrad.ops.recurrent import LSTM_CELL, LSTM_STEP, RECURRENCE, STACK, UnpackState, Unstack
 from tests.helpers import check_orders, rand
 
 N, H = 2, 3
@@ -108,6 +108,32 @@ def test_recurrence() -> None:
     check_orders(lambda h, W, xw: apply(RECURRENCE, (h, W, xw), None) ** 2, h, W, xw, order=2)
     with pytest.raises(ValueError, match="recurrence"):
         apply(RECURRENCE, (pg.variable(h), W, rand(N, H)), None)
+
+
+def test_lstm_step_is_the_recurrence_then_the_cell() -> None:
+    h, W, xw, c = rand(N, H), rand(H, 4 * H, seed=1), rand(N, 4 * H, seed=2), rand(N, H, seed=3)
+    y = apply(LSTM_STEP, (pg.variable(h), W, xw, c), None)
+    np.testing.assert_allclose(y.value, LSTM_CELL.forward(h @ W + xw, c), rtol=1e-15)
+
+    def f(h: Any, W: Any, xw: Any, c: Any) -> pg.Node[Any]:
+        h_new, c_new = apply_multi(UnpackState(N, H), (apply(LSTM_STEP, (h, W, xw, c), None),), None)
+        return h_new * c_new + h_new
+
+    check_orders(f, h, W, xw, c, order=2)
+    check_orders(lambda *v: apply(LSTM_STEP, v, None) ** 2, h, W, xw, c, order=1)
+    # the joint rule on arrays equals the one on nodes, for any subset of inputs
+    gy = rand(7 * N * H, seed=4)
+    gy[2 * N * H :] = 0
+    xs = (h, W, xw, c)
+    for needed in ((True, True, True, True), (False, True, False, False), (False, False, False, True)):
+        on_arrays = LSTM_STEP.vjps(gy, xs, y.value, needed)
+        on_nodes = LSTM_STEP.vjps(pg.constant(gy), tuple(pg.constant(x) for x in xs), y, needed)
+        for a, b, n in zip(on_arrays, on_nodes, needed):
+            assert (a is None) == (b is None) == (not n)
+            if n:
+                np.testing.assert_allclose(a, b.value, rtol=1e-13, atol=1e-15)
+    with pytest.raises(ValueError, match="recurrence"):
+        apply(LSTM_STEP, (pg.variable(h), W, rand(N, H), c), None)
 
 
 def test_unstack_and_stack() -> None:

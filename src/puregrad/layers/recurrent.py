@@ -37,7 +37,7 @@ from numpy.typing import NDArray
 from puregrad.config import Config
 from puregrad.node import F, Node
 from puregrad.ops import linear, reshape, sigmoid, tanh
-from puregrad.ops.recurrent import LSTM_CELL, RECURRENCE, STACK, UnpackState, Unstack
+from puregrad.ops.recurrent import LSTM_CELL, LSTM_STEP, RECURRENCE, STACK, UnpackState, Unstack
 from puregrad.op import apply, apply_multi
 from puregrad.tree import Param
 
@@ -219,7 +219,7 @@ class LSTM:
         i, f, g, o = sigmoid, sigmoid, tanh, sigmoid of the four blocks of x W_x + h W_h + b
         c' = f c + i g;  h' = o tanh(c')
 
-    One step is one matmul over the concatenated gates and one op for the gates.
+    One step is one op (`LSTMStep`): one matmul over the concatenated gates, then the gates.
 
     >>> lstm = LSTM(1, 4)
     >>> params = lstm.init(np.random.default_rng(0))
@@ -293,13 +293,11 @@ class LSTM:
         self, params: LSTMParams[F], xw: Node[F], state: LSTMState[F] | None, config: Config | None
     ) -> LSTMState[F]:
         if state is None:  # h = 0: the recurrent matmul would add nothing
-            z = xw
-            c: Node[F] | NDArray[F] = _hidden_zeros(xw.shape[0], self.hidden_size, params.W_h)
-        else:
-            z = apply(RECURRENCE, (state.h, params.W_h, xw), config)
-            c = state.c
-        packed = apply(LSTM_CELL, (z, c), config)
-        h_new, c_new = apply_multi(UnpackState(z.shape[0], self.hidden_size), (packed,), config)
+            c = _hidden_zeros(xw.shape[0], self.hidden_size, params.W_h)
+            packed = apply(LSTM_CELL, (xw, c), config)
+        else:  # the matmul and the cell as one op
+            packed = apply(LSTM_STEP, (state.h, params.W_h, xw, state.c), config)
+        h_new, c_new = apply_multi(UnpackState(xw.shape[0], self.hidden_size), (packed,), config)
         return LSTMState(h_new, c_new)
 
 

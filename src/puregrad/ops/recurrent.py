@@ -23,7 +23,7 @@ from puregrad.node import shape_of
 from puregrad.op import Array, MultiOp, Op
 from puregrad.ops.shape import Concat, GetItem
 
-__all__ = ["LSTMCell", "Recurrence", "RECURRENCE", "Stack", "UnpackState", "Unstack", "LSTM_CELL", "STACK"]
+__all__ = ["LSTMCell", "LSTMStep", "LSTM_STEP", "Recurrence", "RECURRENCE", "Stack", "UnpackState", "Unstack", "LSTM_CELL", "STACK"]
 
 
 def _masks(a: Any) -> tuple[Any, Any]:
@@ -191,6 +191,44 @@ def _lstm_cell_vjps_arrays(gy: Any, c: Any, y: Any, needed: tuple[bool, ...]) ->
     np.subtract(1, cell, out=cell)
     dz *= derivative
     return dz, g_c
+
+
+@attrs.frozen
+class LSTMStep(Op):
+    """`Recurrence` then `LSTMCell` as one op of `(h, W_h, xw, c)`: `z = h W_h + xw` and the
+    cell's packed output from `(z, c)`. One node per step fewer, and no `z` kept: the rule
+    needs only the packed output (the gates) and `c`. Joint: the gate gradient `dz` is
+    computed once and gives all four, `dz W_h^T`, `h^T dz`, `dz` and the cell's."""
+
+    name = "lstm_step"
+    joint = True
+
+    def forward(self, *xs: Any) -> Any:
+        h, W, xw, c = xs
+        return LSTM_CELL.forward(RECURRENCE.forward(h, W, xw), c)
+
+    def vjps(
+        self, gy: Array, xs: tuple[Array, ...], y: Array, needed: tuple[bool, ...]
+    ) -> tuple[Array, ...]:
+        h, W, _, c = xs
+        need_z = needed[0] or needed[1] or needed[2]
+        if type(gy) is np.ndarray and type(y) is np.ndarray and type(c) is np.ndarray:
+            dz, g_c = _lstm_cell_vjps_arrays(gy, c, y, (need_z, needed[3]))
+        else:
+            dz = LSTM_CELL.vjp(0, gy, (None, c), y) if need_z else None
+            g_c = LSTM_CELL.vjp(1, gy, (None, c), y) if needed[3] else None
+        return (
+            dz @ W.T if needed[0] else None,
+            h.T @ dz if needed[1] else None,
+            dz if needed[2] else None,
+            g_c,
+        )
+
+    def vjp(self, i: int, gy: Array, xs: tuple[Array, ...], y: Array) -> Array:
+        return self.vjps(gy, xs, y, tuple(j == i for j in range(4)))[i]
+
+
+LSTM_STEP: Final = LSTMStep()
 
 
 @attrs.frozen
