@@ -3,12 +3,11 @@ dead with the garbage collector off, and tracemalloc peaks bounded in arrays."""
 
 from __future__ import annotations
 
-import gc
 import sys
 import time
 import tracemalloc
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -18,17 +17,6 @@ import puregrad as pg
 
 N = 100_000  # elements per array: 800 kB in float64, far above any bookkeeping
 ARRAY = N * 8
-
-
-@pytest.fixture
-def collector_off() -> Iterator[None]:
-    """Reference counting alone must free everything: the cycle collector stays off."""
-    gc.collect()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def arrays_in(nbytes: float) -> float:

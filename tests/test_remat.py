@@ -4,10 +4,9 @@ parameters included); memory bounded in arrays (tracemalloc) and weakrefs dead."
 
 from __future__ import annotations
 
-import gc
 import tracemalloc
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -20,16 +19,6 @@ from tests.helpers import HIGHER, rand
 N = 1_000_000  # 8 MB per float64 array, as the issue asks
 BLOCKS = 20
 OPS_PER_BLOCK = 10
-
-
-@pytest.fixture
-def collector_off() -> Iterator[None]:
-    gc.collect()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def block(x: pg.Node[Any]) -> pg.Node[Any]:
