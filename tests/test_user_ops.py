@@ -179,3 +179,75 @@ def test_a_rule_giving_plain_zeros_is_fine_under_create_graph() -> None:
     g = pg.backward(pg.sum(Floor()(x) + x * x), HIGHER)[x]
     np.testing.assert_array_equal(g.value, 2 * x.value)
     np.testing.assert_array_equal(pg.backward(pg.sum(g))[x].value, [2.0, 2.0])
+
+
+class Sort(pg.Op):
+    """Sorts a vector and saves the order it found (residuals): its rule only permutes, so
+    it never sorts again. The permutation is locally constant in `x`, which is what makes a
+    residual right under create_graph too (the rule sees it as a plain array there)."""
+
+    name = "my_sort"
+    saves = True
+    saved: list[str] = []  # which forward ran, for the test (not state the op reads)
+
+    def forward(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
+        Sort.saved.append("forward")
+        return np.sort(x)
+
+    def forward_saving(
+        self, x: NDArray[np.float64]
+    ) -> tuple[NDArray[np.float64], tuple[NDArray[np.intp]]]:
+        Sort.saved.append("forward_saving")
+        order = np.argsort(x, kind="stable")
+        return x[order], (np.argsort(order),)
+
+    def vjp(self, i: int, gy: Any, xs: tuple[Any, ...], y: Any) -> Any:
+        inverse = xs[1]  # after the op's own input
+        return gy[inverse]
+
+
+def test_a_user_op_saves_residuals_for_its_rule() -> None:
+    x = rand(6, seed=7)
+    v = pg.variable(x)
+    Sort.saved.clear()
+    y = Sort()(v)
+    assert Sort.saved == ["forward_saving"]
+    np.testing.assert_array_equal(y.value, np.sort(x))
+    # Recorded as constant operands after the op's own, read-only.
+    assert y.inputs[0] is v and len(y.inputs) == 2
+    inverse = y.inputs[1]
+    assert isinstance(inverse, np.ndarray) and not inverse.flags.writeable
+    np.testing.assert_array_equal(inverse, np.argsort(np.argsort(x)))
+    weights = np.arange(1.0, 7.0)
+    np.testing.assert_array_equal(pg.grad(lambda u: pg.sum(Sort()(u) * weights))(x), weights[np.argsort(np.argsort(x))])
+    check_orders(lambda u: Sort()(u) ** 3, x, order=3)
+
+
+def test_nothing_is_saved_when_nothing_is_recorded() -> None:
+    x = rand(5, seed=8)
+    Sort.saved.clear()
+    Sort()(x)  # arrays: the forward
+    Sort()(pg.constant(x))  # constants: nothing recorded
+    with pg.no_grad():
+        y = Sort()(pg.variable(x))
+    assert Sort.saved == ["forward", "forward", "forward"]
+    assert y.inputs == ()
+
+
+class BadResiduals(pg.Op):
+    name = "bad_residuals"
+    saves = True
+
+    def forward(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
+        return x
+
+    def forward_saving(self, x: NDArray[np.float64]) -> Any:
+        return x, [x]  # a list, not a tuple of arrays
+
+    def vjp(self, i: int, gy: Any, xs: tuple[Any, ...], y: Any) -> Any:
+        return gy
+
+
+def test_residuals_that_are_not_a_tuple_of_arrays_fail_naming_the_op() -> None:
+    with pytest.raises(TypeError, match=r"^bad_residuals: forward_saving must return \(value, residuals\)"):
+        BadResiduals()(pg.variable(np.ones(2)))

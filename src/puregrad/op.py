@@ -117,6 +117,18 @@ class Op(abc.ABC):
     block once for all of them): `backward` then calls `vjps` once per application
     instead of `vjp` once per input, and no op needs to keep anything between calls."""
 
+    saves: ClassVar[bool] = False
+    """True for an op whose rule needs something its forward computes on the way (a
+    max-pool's winning places, say) and would otherwise compute again: when the op is
+    recorded, `apply` calls `forward_saving` instead of `forward` and records the arrays it
+    saves as constant operands after the op's own, so the rule finds them at the end of
+    `xs`. Nothing is saved when nothing is recorded (`no_grad`, constants only)."""
+
+    def forward_saving(self, *xs: Any, **kwargs: Any) -> tuple[Any, tuple[NDArray[Any], ...]]:
+        """The value and what the rule keeps of the forward (residuals: arrays, recorded
+        read-only); used instead of `forward` when `saves` is True and the op is recorded."""
+        return self.forward(*xs, **kwargs), ()
+
     def vjps(
         self, gy: Array, xs: tuple[Array, ...], y: Array, needed: tuple[bool, ...]
     ) -> tuple[Array, ...]:
@@ -313,6 +325,17 @@ def _freeze(y: Any) -> NDArray[Any]:
     return y  # type: ignore[no-any-return]  # narrowed to ndarray above
 
 
+def _residuals(op: Op, saved: object) -> tuple[NDArray[Any], ...]:
+    """What `op.forward_saving` saved, checked and made read-only (copied only if the
+    caller could still write it, as results are)."""
+    if type(saved) is not tuple or not all(isinstance(r, np.ndarray) for r in saved):
+        raise TypeError(
+            f"{op.name}: forward_saving must return (value, residuals), the residuals a "
+            f"tuple of ndarrays, got {type(saved).__name__} for the residuals"
+        )
+    return tuple(_freeze(r) for r in saved)
+
+
 def _forward(op: Op | MultiOp, values: list[Any]) -> Any:
     try:
         return op.forward(*values)
@@ -344,7 +367,11 @@ def apply(op: Op, args: tuple[object, ...], config: Config | None) -> Node[Any]:
     else:
         inputs = args if record and cfg.enable_backprop else None  # type: ignore[assignment]  # nodes and scalars only
     try:
-        y = op.forward(*values)
+        if inputs is not None and op.saves:
+            y, saved = op.forward_saving(*values)
+            inputs = (*inputs, *_residuals(op, saved))
+        else:
+            y = op.forward(*values)
     except ValueError:
         message = op.failure(values)
         if message is None:

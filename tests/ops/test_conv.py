@@ -271,6 +271,66 @@ def test_max_pool_of_a_nan_is_nan_and_its_gradient_goes_to_the_nan() -> None:
     np.testing.assert_array_equal(g, [[[[0.0, 2.0, 3.0, 0.0], [0.0, 0.0, 0.0, 0.0]]]])
 
 
+def _first_max_reference(x: Any, kernel: tuple[int, int], stride: tuple[int, int], pad: tuple[int, int]) -> Any:
+    """For each window of `x` (NCHW, padded with -inf), the flat index into `x` of its
+    first maximum in row-major order, a nan counting as the maximum: by loops."""
+    N, C, H, W = x.shape
+    OH = (H + 2 * pad[0] - kernel[0]) // stride[0] + 1
+    OW = (W + 2 * pad[1] - kernel[1]) // stride[1] + 1
+    where = np.full((N, C, OH, OW), -1)
+    for n, c, p, q in np.ndindex(N, C, OH, OW):
+        best, at = -np.inf, -1
+        for i, j in np.ndindex(*kernel):
+            h, w = p * stride[0] + i - pad[0], q * stride[1] + j - pad[1]
+            if not (0 <= h < H and 0 <= w < W):
+                continue
+            v = x[n, c, h, w]
+            if np.isnan(v):
+                best, at = v, np.ravel_multi_index((n, c, h, w), x.shape)
+                break
+            if at < 0 or v > best:
+                best, at = v, np.ravel_multi_index((n, c, h, w), x.shape)
+        where[n, c, p, q] = at
+    return where
+
+
+@pytest.mark.parametrize(
+    "kernel, stride, pad",
+    [((2, 2), (2, 2), (0, 0)), ((3, 3), (1, 1), (1, 1)), ((3, 2), (2, 1), (1, 0)), ((2, 3), (1, 2), (0, 1))],
+)
+def test_max_pool_sends_each_gradient_to_the_first_maximum_with_ties_and_nans(
+    kernel: tuple[int, int], stride: tuple[int, int], pad: tuple[int, int]
+) -> None:
+    """Many ties (values in {0, 1, 2}), a few nans, overlapping windows: the gradient and the
+    gradient of the gradient equal a loop over windows, for the places max_pool2d saves."""
+    rng = np.random.default_rng(sum(kernel) + 10 * sum(stride) + 100 * sum(pad))
+    x = rng.integers(0, 3, (2, 3, 7, 6)).astype(np.float64)
+    x[rng.random(x.shape) < 0.04] = np.nan
+    where = _first_max_reference(x, kernel, stride, pad)
+    y = pg.max_pool2d(pg.variable(x), kernel, stride=stride, pad=pad)
+    np.testing.assert_array_equal(y.value, x.ravel()[where])
+    w = rng.standard_normal(where.shape)
+    expected = np.bincount(where.ravel(), w.ravel(), x.size).reshape(x.shape)
+    v = pg.variable(x)
+    g = pg.backward(pg.sum(pg.max_pool2d(v, kernel, stride=stride, pad=pad) * w), HIGHER)[v]
+    # (overlapping windows add up in another order than bincount's)
+    np.testing.assert_allclose(g.value, expected, rtol=0, atol=1e-14)
+    # The gradient is linear in w: its gradient with respect to w gathers the first maxima.
+    u = rng.standard_normal(x.shape)
+    wv = pg.variable(w)
+    gw = pg.backward(pg.sum(pg.backward(pg.sum(pg.max_pool2d(v, kernel, stride=stride, pad=pad) * wv), HIGHER)[v] * u))[wv]
+    np.testing.assert_array_equal(gw.value, u.ravel()[where])
+
+
+def test_max_pool_over_a_window_of_more_than_256_places() -> None:
+    x = np.zeros((1, 2, 17, 17))
+    x[0, 0, 16, 16] = 1.0  # the last of 289 places
+    x[0, 1, 16, 15] = x[0, 1, 16, 16] = 1.0  # a tie near the end
+    v = pg.variable(x)
+    g = pg.backward(pg.sum(pg.max_pool2d(v, 17)))[v].value
+    assert g[0, 0, 16, 16] == 1.0 and g[0, 1, 16, 15] == 1.0 and g.sum() == 2.0
+
+
 def test_max_pool_gradient_with_infinities_of_both_signs_and_huge_values() -> None:
     # y's sum is not finite here (inf - inf, overflow) though it holds no nan: the rule
     # must still send each window's gradient to its first maximum, silently.

@@ -603,83 +603,91 @@ class _Pool:
         ]
 
 
-def _first_max_masks(pool: _Pool, x: Any, y: Any) -> Any:
-    """For each place in the window, where it holds the window's maximum `y` and no place
-    before it does (the first maximum, as PyTorch; a nan counts as the maximum): yields
-    `(slices, mask)` with masks of the output's channels-last shape."""
-    yt = _nhwc(y)
-    xp = _padded(x, pool.pad, -np.inf)
+def _first_places(views: list[Any], y: Any) -> Any:
+    """For each window, the place of its first maximum `y` (row-major in the window, as
+    PyTorch; a nan counts as the maximum): `(N, OH, OW, C)` indices, from the windows'
+    `views` at each place. The place is the number of places before the first maximum, so
+    it is summed from a running "not found yet" mask."""
+    dtype = np.uint8 if len(views) <= 256 else np.intp
+    if len(views) == 1:
+        return np.zeros(y.shape, dtype)
     # Whether y holds a nan, in one pass and no temporary: a finite sum means no nan (an
     # inf or an overflow merely takes the nan-aware path, which is right in any case).
     with np.errstate(over="ignore", invalid="ignore"):
-        nan = not np.isfinite(np.sum(yt))
-    offsets = pool.offsets(yt.shape[1:3])
-    last = len(offsets) - 1
-    # Each mask is used by the caller before the next is asked for, so `taken` may be
-    # updated in place after it was handed out.
-    taken = None
-    for k, (_, _, (rows, cols)) in enumerate(offsets):
-        if taken is not None and k == last and not nan:
-            # Every window holds its maximum somewhere: where no place before the last
-            # did, the last does.
-            yield (rows, cols), np.logical_not(taken, out=taken)
-            return
-        v = xp[:, rows, cols, :]
-        hit = np.equal(v, yt)
-        if nan:
-            hit |= np.isnan(v)
-        if taken is None:
-            taken = hit
+        nan = not np.isfinite(np.sum(y))
+    missed = None
+    places = None
+    for v in views[:-1]:  # past the last place the first maximum is always found
+        miss = np.not_equal(v, y)
+        if nan:  # where y is nan, v != y holds for a nan v too
+            miss &= np.logical_not(np.isnan(v))
+        if missed is None:
+            missed = miss
+            places = miss.astype(dtype)
         else:
-            np.greater(hit, taken, out=hit)  # a hit, and none before it (bools: a > b)
-            taken |= hit
-        yield (rows, cols), hit
+            missed &= miss
+            places += missed.view(np.uint8) if dtype is np.uint8 else missed
+    return places
 
 
 @attrs.frozen
 class MaxPool2d(Op):
+    """The maximum over each window. Recorded, it saves the place of each window's first
+    maximum (`_first_places`, one byte per output element, found while the windows are in
+    cache), so its gradient never reads `x` again."""
+
     name = "max_pool2d"
     pool: _Pool
+    saves = True
 
-    def forward(self, *xs: Any) -> Any:
-        x = np.asarray(xs[0])
+    def _windows(self, x: Any) -> tuple[list[Any], Any]:
         out = self.pool.out(x.shape, self.name)
         xp = _padded(x, self.pool.pad, -np.inf)
         views = [xp[:, rows, cols, :] for _, _, (rows, cols) in self.pool.offsets(out)]
         if len(views) == 1:
-            return _nchw(views[0].copy())
+            return views, views[0].copy()
         y = np.maximum(views[0], views[1])
         for v in views[2:]:
             np.maximum(y, v, out=y)
-        return _nchw(y)
+        return views, y
+
+    def forward(self, *xs: Any) -> Any:
+        return _nchw(self._windows(np.asarray(xs[0]))[1])
+
+    def forward_saving(self, *xs: Any) -> tuple[Any, tuple[Any, ...]]:
+        views, y = self._windows(np.asarray(xs[0]))
+        return _nchw(y), (_first_places(views, y),)
 
     def vjp(self, i: int, gy: Array, xs: tuple[Array, ...], y: Array) -> Array:
-        return MaxPoolScatter(self.pool)(gy, xs[0], y)
+        H, W = shape_of(xs[0])[2:]
+        return MaxPoolScatter(self.pool, (H, W))(gy, xs[1])
 
 
 @attrs.frozen
 class MaxPoolScatter(Op):
-    """`(gy, x, y) -> gx`: each window's gradient sent to its first maximal element. Linear in
-    `gy` (its gradient is `MaxPoolGather`); locally constant in `x` and `y`."""
+    """`(gy, places) -> gx`: each window's gradient sent to the place of its first maximum
+    (`places`, saved by `max_pool2d`), in an image of `size`. Linear in `gy`: its gradient
+    is `MaxPoolGather`."""
 
     name = "max_pool2d_grad"
     pool: _Pool
+    size: P2
 
     def forward(self, *xs: Any) -> Any:
-        gy, x, y = (np.asarray(a) for a in xs)
+        gy, places = np.asarray(xs[0]), xs[1]
         g = _nhwc(gy)
-        if not g.flags.c_contiguous:  # read four times below: make it channels-last once
+        if not g.flags.c_contiguous:  # read once per place below: make it channels-last once
             g = np.ascontiguousarray(g)
-        N, H, W, C = _nhwc(x).shape
-        (PH, PW) = self.pool.pad
         pool = self.pool
-        OH, OW = g.shape[1:3]
+        N, OH, OW, C = g.shape
+        (H, W), (PH, PW) = self.size, pool.pad
         disjoint = all(k <= s for k, s in zip(pool.kernel, pool.stride))
         # Windows that tile the image exactly write every element once: no zeros needed.
         tiled = pool.kernel == pool.stride and (PH, PW) == (0, 0) and (H, W) == (OH * pool.kernel[0], OW * pool.kernel[1])
         shape = (N, H + 2 * PH, W + 2 * PW, C)
         gx = np.empty(shape, dtype=g.dtype) if tiled else np.zeros(shape, dtype=g.dtype)
-        for (rows, cols), hit in _first_max_masks(pool, x, y):
+        for k, (_, _, (rows, cols)) in enumerate(pool.offsets((OH, OW))):
+            hit = np.equal(places, k)
             if disjoint:  # each place is written once: straight into it
                 np.multiply(g, hit, out=gx[:, rows, cols, :])
             else:
@@ -689,27 +697,28 @@ class MaxPoolScatter(Op):
         return _nchw(gx)
 
     def vjp(self, i: int, gy: Array, xs: tuple[Array, ...], y: Array) -> Array:
-        return MaxPoolGather(self.pool)(gy, xs[1], xs[2]) if i == 0 else None
+        return MaxPoolGather(self.pool)(gy, xs[1]) if i == 0 else None
 
 
 @attrs.frozen
 class MaxPoolGather(Op):
-    """`(g, x, y) -> ` each window's first maximal element of `g` (an image like `x`), of
-    the shape of `y`. Linear in `g` (its gradient is `MaxPoolScatter`)."""
+    """`(g, places) -> ` each window's element of the image `g` at the place of its first
+    maximum. Linear in `g`: its gradient is `MaxPoolScatter`."""
 
     name = "max_pool2d_gather"
     pool: _Pool
 
     def forward(self, *xs: Any) -> Any:
-        g, x, y = (np.asarray(a) for a in xs)
+        g, places = np.asarray(xs[0]), xs[1]
         gp = _padded(g, self.pool.pad)
-        out = np.zeros(_nhwc(y).shape, dtype=g.dtype)
-        for (rows, cols), hit in _first_max_masks(self.pool, x, y):
-            out += np.multiply(gp[:, rows, cols, :], hit, dtype=g.dtype)
+        out = np.zeros(places.shape, dtype=g.dtype)
+        for k, (_, _, (rows, cols)) in enumerate(self.pool.offsets(places.shape[1:3])):
+            out += np.multiply(gp[:, rows, cols, :], np.equal(places, k), dtype=g.dtype)
         return _nchw(out)
 
     def vjp(self, i: int, gy: Array, xs: tuple[Array, ...], y: Array) -> Array:
-        return MaxPoolScatter(self.pool)(gy, xs[1], xs[2]) if i == 0 else None
+        H, W = shape_of(xs[0])[2:]
+        return MaxPoolScatter(self.pool, (H, W))(gy, xs[1]) if i == 0 else None
 
 
 @attrs.frozen
