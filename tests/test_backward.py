@@ -195,3 +195,37 @@ def test_sums_added_in_place_never_touch_a_gradient_passed_on(retain: bool) -> N
     if retain:
         np.testing.assert_array_equal(grads[u].value, [5.0, 5.0])
         np.testing.assert_array_equal(grads[m].value, [5.0, 5.0])
+
+
+def test_a_gradient_is_handed_to_a_rule_writable_only_when_nobody_else_holds_it() -> None:
+    # add's rule hands one array to both relus: neither may write into it. The gradient
+    # of the product is fresh and held by nothing else: relu may (and does) reuse it.
+    p = pg.variable(np.array([-1.0, 2.0]))
+    q = pg.variable(np.array([3.0, -4.0]))
+    y = pg.sum((pg.relu(p) + pg.relu(q)) * np.array([5.0, 7.0]))
+    grads = pg.backward(y)
+    np.testing.assert_array_equal(grads[p].value, [0.0, 7.0])
+    np.testing.assert_array_equal(grads[q].value, [5.0, 0.0])
+    # retained, the relu node's own gradient is held by the result: relu may not write it
+    h = pg.relu(p)
+    grads = pg.backward(pg.sum(h * np.array([5.0, 7.0])), pg.Config(retain_grad=True))
+    np.testing.assert_array_equal(grads[h].value, [5.0, 7.0])
+    np.testing.assert_array_equal(grads[p].value, [0.0, 7.0])
+    seen: list[bool] = []
+
+    class Probe(pg.Op):
+        name = "probe"
+
+        def forward(self, x: Any) -> Any:
+            return x * 1.0
+
+        def vjp(self, i: int, gy: Any, xs: tuple[Any, ...], y: Any) -> Any:
+            seen.append(gy.flags.writeable)
+            return gy
+
+    r = pg.variable(np.array([1.0, 2.0]))
+    pg.backward(pg.sum(Probe()(r * 2.0) * np.array([3.0, 4.0])))  # fresh: handed over
+    seed = np.array([1.0, 1.0])
+    pg.backward(Probe()(r), seed=seed)
+    assert seed.flags.writeable  # the caller's seed keeps its flags
+    assert seen[0] is True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar, final, overload
 
@@ -11,7 +12,7 @@ from numpy.typing import NDArray
 
 from puregrad.config import Config, resolve_config, using_config
 from puregrad.node import D, Node, _leaf
-from puregrad.op import Array, Call, MultiOp, Op, Origin, Output
+from puregrad.op import _LONE_BASE_REFS, Array, Call, MultiOp, Op, Origin, Output, _base_refs
 from puregrad.ops.arithmetic import Cast
 from puregrad.ops.shape import SumTo
 
@@ -209,6 +210,15 @@ def _sweep(
             rule = owner.vjp
             upstream = grads.get(node) if retain else grads.pop(node, None)
             live = upstream is not None
+            if (
+                type(upstream) is np.ndarray
+                and upstream.flags.writeable
+                and (len(inputs) != 1 or not _handed_over(upstream))
+            ):
+                # A writable gradient is the rule's to overwrite (see `Op.vjp`): any other
+                # goes as a read-only view (the array's own flags are left alone).
+                upstream = upstream.view()
+                upstream.flags.writeable = False
             rule_args = (xs, node if graph_mode else node.value)
         if live and owner.joint:
             needed = tuple(
@@ -251,6 +261,37 @@ def _sweep(
                     complete(x, x_origin)
         del upstream, rule_args, rule
     return grads
+
+
+def _refs(a: object) -> int:
+    return sys.getrefcount(a)
+
+
+def _lone_refs() -> int:
+    """What `_refs(a)` gives for an array held by one local name of the caller, as the
+    sweep's `upstream` is (-1, which no count equals, if an extra holder would not show)."""
+    a = np.empty(1)
+    lone = _refs(a)
+    b = a
+    return lone if _refs(a) == lone + 1 and b is a else -1
+
+
+_LONE_REFS = _lone_refs()
+
+
+def _handed_over(g: NDArray[Any]) -> bool:
+    """Whether the sweep's `upstream` array `g` (writable) is held by nothing else: no
+    other gradient, slot, seed or caller refers to it or to its memory (a view's owner is
+    held by the view alone). Exact, by reference counts (see `op._private_base`)."""
+    if sys.getrefcount(g) != _LONE_REFS:  # as `_refs` counts: one frame below the holder
+        return False
+    base = g.base
+    if base is None:
+        return True
+    if type(base) is not np.ndarray or base.base is not None or not base.flags.owndata:
+        return False
+    del base
+    return _base_refs(g) == _LONE_BASE_REFS
 
 
 @attrs.frozen(eq=False)

@@ -110,6 +110,10 @@ class Op(abc.ABC):
 
         Called only for inputs that need a gradient. The result may have the broadcast
         shape and any dtype: `backward` sums it to the input's shape and casts it.
+
+        In a plain backward `gy` is a writable ndarray only when nothing else refers to it
+        or its memory and the op has one input: the rule may then write into it (relu
+        multiplies its mask into `gy`); any other `gy` comes read-only.
         """
 
     joint: ClassVar[bool] = False

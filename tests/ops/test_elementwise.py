@@ -203,8 +203,15 @@ def test_relu_rule_on_arrays_equals_the_general_form(dtype: type[np.floating[Any
     x[0, 0, 0, :3] = [0.0, -0.0, np.nan]
     gy = rng.standard_normal((2, 4, 5, 3)).astype(dtype).transpose(0, 3, 1, 2)
     gy[1, 1, 1, :2] = [np.inf, np.nan]
+    gy.flags.writeable = False  # not handed over: a new array
     with np.errstate(invalid="ignore"):  # inf * 0 is nan in both forms
         gx = RELU.vjp(0, gy, (x,), np.maximum(x, 0))
         expected = gy * IS_POSITIVE(x)
     np.testing.assert_array_equal(gx, expected)
     assert gx.dtype == dtype and gx.strides == gy.strides  # gy's layout, no conversion
+    assert gx is not gy
+    mine = gy.copy()  # handed over (writable): the gradient is written into it
+    with np.errstate(invalid="ignore"):
+        gx = RELU.vjp(0, mine, (x,), np.maximum(x, 0))
+    assert gx is mine
+    np.testing.assert_array_equal(gx, expected)

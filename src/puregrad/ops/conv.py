@@ -111,10 +111,8 @@ def _nhwc(x: Any) -> Any:
 
 
 def _nchw(y: Any) -> Any:
-    """A fresh channels-last result `(N, H, W, C)` as its NCHW view. The buffer is made
-    read-only first, so the view is stored as it is, not copied (see `op._freeze`)."""
-    base = y if y.base is None else y.base
-    base.flags.writeable = False
+    """A fresh channels-last result `(N, H, W, C)` as its NCHW view. `apply` stores the view
+    as it is, not copied: the buffer is the op's own (see `op._private_base`)."""
     return y.transpose(0, 3, 1, 2)
 
 

@@ -90,10 +90,14 @@ SIGMOID: Final = Elementwise("sigmoid", _sigmoid, lambda gy, x, y: gy * (y * (1 
 
 
 def _relu_rule(gy: Array, x: Array, y: Array) -> Array:
-    """`gy * (x > 0)`. On float arrays of one shape (a plain backward) in one new array of
-    `gy`'s layout: the mask is written into it as 0 and 1, then multiplied by `gy` in
-    place (no boolean temporary, no mixed-type multiply). On nodes, the general form."""
+    """`gy * (x > 0)`. On float arrays of one shape (a plain backward): into `gy` itself
+    when it is writable (backward hands over a gradient nobody else holds, see `Op.vjp`),
+    else in one new array of `gy`'s layout, the mask written into it as 0 and 1 and then
+    multiplied by `gy` in place. On nodes, the general form."""
     if type(gy) is np.ndarray and type(x) is np.ndarray and gy.shape == x.shape and gy.dtype.kind == "f":
+        if gy.flags.writeable:
+            np.multiply(gy, np.greater(x, 0), out=gy)
+            return gy
         out = np.empty_like(gy)
         np.greater(x, 0, out=out)
         out *= gy
