@@ -17,6 +17,7 @@ import json
 import math
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import time
@@ -48,6 +49,15 @@ THREADS: Final = {
     "VECLIB_MAXIMUM_THREADS": "1",
     "NUMEXPR_NUM_THREADS": "1",
 }
+# The step-time workloads, whose ratios are the targets, run in rounds: each round starts one
+# worker per framework, in alternating order, and a ratio is taken within each round (the two
+# processes a few seconds apart), then its median over the rounds is reported. On a shared
+# machine the load drifts over tens of seconds; one round's two workers mostly see the same
+# load, and the median drops a round one of them ran through a disturbance.
+ROUNDS: Final = {"mlp": 5, "cnn": 5, "lstm": 5}
+ROUND_METRIC: Final = {"mlp": "step_s", "cnn": "step_s", "lstm": "step_s"}
+"""The metric whose per-round ratios the notes list, per workload run in rounds."""
+
 # Large arrays always mmapped, so a freed array leaves the RSS at once (otherwise glibc keeps
 # freed heap memory, and the RSS high-water mark of the memory workload says nothing).
 MEMORY_ENV: Final = {"sin_memory": {"MALLOC_MMAP_THRESHOLD_": "131072"}}
@@ -197,12 +207,43 @@ def _cell(records: dict[str, dict[str, Any]], framework: str, row: Row) -> str:
 
 
 def _ratio(records: dict[str, dict[str, Any]], row: Row, other: str) -> str:
-    if not row.ratios:
-        return "—"
-    mine, theirs = _value(records, "puregrad", row), _value(records, other, row)
-    if mine is None or theirs is None or theirs == 0:
-        return "—"
-    return f"{mine / theirs:.2f}"
+    value = ratio(records, row.metric, other) if row.ratios else None
+    return "—" if value is None else f"{value:.2f}"
+
+
+def ratio(records: dict[str, dict[str, Any]], metric: str, other: str) -> float | None:
+    """puregrad's `metric` over `other`'s: the median of the ratios within each round when
+    the workload ran in rounds, else the ratio of the two figures (None: either is missing)."""
+    per_round = round_ratios(records, metric, other)
+    if per_round:
+        return statistics.median(per_round)
+    mine = _value(records, "puregrad", Row("", "", metric))
+    theirs = _value(records, other, Row("", "", metric))
+    return None if mine is None or theirs is None or theirs == 0 else mine / theirs
+
+
+def round_ratios(records: dict[str, dict[str, Any]], metric: str, other: str) -> list[float]:
+    """puregrad's `metric` over `other`'s in each round both ran ([] without rounds)."""
+    mine, theirs = records.get("puregrad", {}), records.get(other, {})
+    if mine.get("status") != "ok" or theirs.get("status") != "ok":
+        return []
+    pairs = zip(mine.get("rounds", []), theirs.get("rounds", []))
+    return [a[metric] / b[metric] for a, b in pairs if metric in a and b.get(metric)]
+
+
+def merge_rounds(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """One framework's records from several rounds as one: the median of each metric, the
+    rounds' own metrics kept under "rounds" (a failed or skipped round stands for all)."""
+    if len(records) == 1:
+        return records[0]
+    for record in records:
+        if record.get("status") != "ok":
+            return record
+    merged = dict(records[0])
+    rounds = [r["metrics"] for r in records]
+    merged["metrics"] = {k: statistics.median(m[k] for m in rounds) for k in rounds[0]}
+    merged["rounds"] = rounds
+    return merged
 
 
 def table(results: dict[str, dict[str, dict[str, Any]]], sizes: Sizes) -> str:
@@ -243,6 +284,22 @@ def notes(results: dict[str, dict[str, dict[str, Any]]]) -> list[str]:
                 if key.startswith("check") and expected is not None:
                     if not math.isclose(value, expected, rel_tol=1e-6, abs_tol=1e-9):
                         mismatches.append(f"{workload} / {HEADINGS[framework]} {key}: {value!r} vs {expected!r}")
+    for workload, records in results.items():
+        rounds = len(records.get("puregrad", {}).get("rounds", []))
+        metric = ROUND_METRIC.get(workload)
+        if rounds < 2 or metric is None:
+            continue
+        spreads = []
+        for other in ("numpy", "torch"):
+            per_round = round_ratios(records, metric, other)
+            if per_round:
+                spreads.append(f"÷ {HEADINGS[other]} " + ", ".join(f"{r:.2f}" for r in per_round))
+        if spreads:
+            found.append(
+                f"{workload}: {rounds} rounds, the frameworks' workers in alternating order; the "
+                f"figures are medians over the rounds, the ratios medians of each round's own: "
+                f"puregrad {'; '.join(spreads)}"
+            )
     if mismatches:
         found += [f"RESULTS DIFFER from numpy by hand: {m}" for m in mismatches]
     else:
@@ -292,6 +349,9 @@ def main(argv: Sequence[str] | None = None, progress: Callable[[str], None] | No
     parser.add_argument("--frameworks", help=f"comma-separated, of {', '.join(FRAMEWORKS)}")
     parser.add_argument("--repeat", type=int, help="repeats per timing (default 7, quick 3)")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds per worker")
+    parser.add_argument(
+        "--rounds", type=int, help=f"rounds per workload (default {ROUNDS} for those, else 1; quick 1)"
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     arguments = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(arguments)
@@ -303,13 +363,18 @@ def main(argv: Sequence[str] | None = None, progress: Callable[[str], None] | No
     results: dict[str, dict[str, dict[str, Any]]] = {}
     started = time.perf_counter()
     for workload in workloads:
-        for framework in frameworks:
-            start = time.perf_counter()
-            record = run_one(workload, framework, args.quick, args.repeat, args.timeout)
-            results.setdefault(workload, {})[framework] = record
-            status = record.get("status")
-            detail = "" if status == "ok" else f": {record.get('message')}"
-            say(f"{workload:>12} / {framework:<8} {status}{detail} ({time.perf_counter() - start:.1f} s)")
+        rounds = args.rounds if args.rounds is not None else 1 if args.quick else ROUNDS.get(workload, 1)
+        runs: dict[str, list[dict[str, Any]]] = {f: [] for f in frameworks}
+        for r in range(rounds):
+            for framework in frameworks if r % 2 == 0 else frameworks[::-1]:
+                start = time.perf_counter()
+                record = run_one(workload, framework, args.quick, args.repeat, args.timeout)
+                runs[framework].append(record)
+                status = record.get("status")
+                detail = "" if status == "ok" else f": {record.get('message')}"
+                which = f" (round {r + 1} of {rounds})" if rounds > 1 else ""
+                say(f"{workload:>12} / {framework:<8} {status}{detail}{which} ({time.perf_counter() - start:.1f} s)")
+        results[workload] = {f: merge_rounds(runs[f]) for f in frameworks}
     say(f"done in {time.perf_counter() - started:.0f} s")
 
     meta = _meta(arguments, args.quick, results)

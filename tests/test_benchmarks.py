@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import math
+import statistics
 from pathlib import Path
 
 import attrs
@@ -42,3 +44,21 @@ def test_the_driver_runs_workers_and_writes_the_table(tmp_path: Path) -> None:
     assert "agree with numpy by hand" in markdown
     assert (tmp_path / "quick.json").exists() and (tmp_path / "quick.md").read_text().startswith("| workload")
     assert all(" ok " in line for line in lines[:-1])
+
+
+def test_a_workload_in_rounds_reports_medians_and_each_rounds_ratio(tmp_path: Path) -> None:
+    """Two rounds of the quick cnn: the figures are medians of the rounds, the ratio the
+    median of each round's own, and the notes list them."""
+    lines: list[str] = []
+    markdown = run.main(
+        ["--quick", "--only", "cnn", "--frameworks", "numpy,puregrad", "--repeat", "1", "--rounds", "2", "--out", str(tmp_path)],
+        progress=lines.append,
+    )
+    assert sum("round 2 of 2" in line for line in lines) == 2
+    record = json.loads((tmp_path / "quick.json").read_text())["results"]["cnn"]["puregrad"]
+    per_round = [r["step_s"] for r in record["rounds"]]
+    assert len(per_round) == 2 and record["metrics"]["step_s"] == statistics.median(per_round)
+    numpy_rounds = [r["step_s"] for r in json.loads((tmp_path / "quick.json").read_text())["results"]["cnn"]["numpy"]["rounds"]]
+    ratios = [a / b for a, b in zip(per_round, numpy_rounds)]
+    assert f"puregrad ÷ numpy by hand {ratios[0]:.2f}, {ratios[1]:.2f}" in markdown
+    assert f"| {statistics.median(ratios):.2f} |" in markdown
