@@ -31,7 +31,7 @@ if __package__ in (None, ""):  # run as a script (`make bench`): make `benchmark
 
 import attrs  # noqa: E402
 
-from benchmarks.worker import FRAMEWORKS, FULL, QUICK, WORKLOADS, Sizes  # noqa: E402
+from benchmarks.worker import FRAMEWORKS, FULL, QUICK, STEPS, WORKLOADS, Sizes  # noqa: E402
 
 COLUMNS: Final = ("numpy", "puregrad", "torch", "autograd", "dezero")
 HEADINGS: Final = {
@@ -49,14 +49,15 @@ THREADS: Final = {
     "VECLIB_MAXIMUM_THREADS": "1",
     "NUMEXPR_NUM_THREADS": "1",
 }
-# The step-time workloads, whose ratios are the targets, run in rounds: each round starts one
-# worker per framework, in alternating order, and a ratio is taken within each round (the two
-# processes a few seconds apart), then its median over the rounds is reported. On a shared
-# machine the load drifts over tens of seconds; one round's two workers mostly see the same
-# load, and the median drops a round one of them ran through a disturbance.
-ROUNDS: Final = {"mlp": 5, "cnn": 5, "lstm": 5}
-ROUND_METRIC: Final = {"mlp": "step_s", "cnn": "step_s", "lstm": "step_s"}
-"""The metric whose per-round ratios the notes list, per workload run in rounds."""
+# The step workloads (mlp, cnn, lstm), whose ratios are the speed targets, run with every
+# framework in one process, their steps interleaved (`worker.interleaved`), in a few such
+# processes (rounds). One process's figures move by +-8% on a shared machine, and two
+# processes a few seconds apart can read 0.9 and 1.3 for the same ratio; steps taken side by
+# side see the same moment, so the ratio is taken step by step: the median over all steps of
+# all rounds of puregrad's time over the other's at the same step.
+STEP_ROUNDS: Final = 3
+ALL: Final = {name: None for name in ("scalar_chain", *STEPS, *WORKLOADS)}
+"""Every workload, in the order the suite runs them."""
 
 # Large arrays always mmapped, so a freed array leaves the RSS at once (otherwise glibc keeps
 # freed heap memory, and the RSS high-water mark of the memory workload says nothing).
@@ -149,10 +150,28 @@ def run_one(
     workload: str, framework: str, quick: bool, repeat: int | None, timeout: float
 ) -> dict[str, Any]:
     """Start one worker process and read its record (a crash or timeout becomes `failed`)."""
-    command = [sys.executable, "-m", "benchmarks.worker", workload, framework]
+    record: dict[str, Any] = {"workload": workload, "framework": framework}
+    result = _worker([workload, framework], workload, quick, repeat, timeout)
+    return record | result if "status" in result else result
+
+
+def run_interleaved(
+    workload: str, frameworks: list[str], quick: bool, repeat: int | None, timeout: float
+) -> dict[str, dict[str, Any]]:
+    """One worker running a step workload on all `frameworks`, interleaved: a record each."""
+    result = _worker([workload, ",".join(frameworks), "--interleave"], workload, quick, repeat, timeout)
+    if "status" in result:  # the process failed: every framework did
+        return {f: {"workload": workload, "framework": f} | result for f in frameworks}
+    return result
+
+
+def _worker(
+    arguments: list[str], workload: str, quick: bool, repeat: int | None, timeout: float
+) -> dict[str, Any]:
+    """What a worker printed (its last line, JSON), or `{"status": "failed", ...}`."""
+    command = [sys.executable, "-m", "benchmarks.worker", *arguments]
     command += ["--quick"] if quick else []
     command += ["--repeat", str(repeat)] if repeat is not None else []
-    record: dict[str, Any] = {"workload": workload, "framework": framework}
     try:
         done = subprocess.run(
             command,
@@ -163,11 +182,11 @@ def run_one(
             timeout=timeout,
         )
     except subprocess.TimeoutExpired:
-        return record | {"status": "failed", "message": f"timed out after {timeout:.0f} s"}
+        return {"status": "failed", "message": f"timed out after {timeout:.0f} s"}
     lines = done.stdout.strip().splitlines()
     if done.returncode != 0 or not lines:
         error = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        return record | {"status": "failed", "message": f"exit {done.returncode}: {error}"}
+        return {"status": "failed", "message": f"exit {done.returncode}: {error}"}
     result: dict[str, Any] = json.loads(lines[-1])
     return result
 
@@ -191,8 +210,7 @@ def _value(records: dict[str, dict[str, Any]], framework: str, row: Row) -> floa
     value: float | None = record["metrics"].get(row.metric)
     if value is None or not row.relative:
         return value
-    limit = _value(records, "numpy", attrs.evolve(row, relative=False))
-    return None if limit is None or limit == 0 else value / limit
+    return ratio(records, row.metric, framework, "numpy")
 
 
 def _cell(records: dict[str, dict[str, Any]], framework: str, row: Row) -> str:
@@ -207,42 +225,40 @@ def _cell(records: dict[str, dict[str, Any]], framework: str, row: Row) -> str:
 
 
 def _ratio(records: dict[str, dict[str, Any]], row: Row, other: str) -> str:
-    value = ratio(records, row.metric, other) if row.ratios else None
+    value = ratio(records, row.metric, "puregrad", other) if row.ratios else None
     return "—" if value is None else f"{value:.2f}"
 
 
-def ratio(records: dict[str, dict[str, Any]], metric: str, other: str) -> float | None:
-    """puregrad's `metric` over `other`'s: the median of the ratios within each round when
-    the workload ran in rounds, else the ratio of the two figures (None: either is missing)."""
-    per_round = round_ratios(records, metric, other)
-    if per_round:
-        return statistics.median(per_round)
-    mine = _value(records, "puregrad", Row("", "", metric))
-    theirs = _value(records, other, Row("", "", metric))
-    return None if mine is None or theirs is None or theirs == 0 else mine / theirs
+def ratio(records: dict[str, dict[str, Any]], metric: str, mine: str, other: str) -> float | None:
+    """`mine`'s `metric` over `other`'s: for interleaved steps, the median over the steps of
+    the two times at the same step; else the ratio of the two figures (None: one is missing)."""
+    a, b = records.get(mine, {}), records.get(other, {})
+    if a.get("status") != "ok" or b.get("status") != "ok":
+        return None
+    if "paired" in a and "paired" in b:
+        return statistics.median(step_ratios(a, b))
+    x, y = a["metrics"].get(metric), b["metrics"].get(metric)
+    return None if x is None or y is None or y == 0 else float(x / y)
 
 
-def round_ratios(records: dict[str, dict[str, Any]], metric: str, other: str) -> list[float]:
-    """puregrad's `metric` over `other`'s in each round both ran ([] without rounds)."""
-    mine, theirs = records.get("puregrad", {}), records.get(other, {})
-    if mine.get("status") != "ok" or theirs.get("status") != "ok":
-        return []
-    pairs = zip(mine.get("rounds", []), theirs.get("rounds", []))
-    return [a[metric] / b[metric] for a, b in pairs if metric in a and b.get(metric)]
+def step_ratios(a: dict[str, Any], b: dict[str, Any], round_: int | None = None) -> list[float]:
+    """Each step's time in record `a` over the same step's in `b` (of one round, or all)."""
+    pairs = zip(a["paired"], b["paired"]) if round_ is None else zip(a["rounds"][round_], b["rounds"][round_])
+    return [x / y for x, y in pairs if y > 0]
 
 
 def merge_rounds(records: list[dict[str, Any]]) -> dict[str, Any]:
-    """One framework's records from several rounds as one: the median of each metric, the
-    rounds' own metrics kept under "rounds" (a failed or skipped round stands for all)."""
-    if len(records) == 1:
-        return records[0]
+    """One framework's records from several interleaved rounds as one: its steps of every
+    round pooled ("paired", the step times; "rounds", per round), its metrics the median of
+    all steps (a failed or skipped round stands for all)."""
     for record in records:
         if record.get("status") != "ok":
             return record
     merged = dict(records[0])
-    rounds = [r["metrics"] for r in records]
-    merged["metrics"] = {k: statistics.median(m[k] for m in rounds) for k in rounds[0]}
-    merged["rounds"] = rounds
+    merged["rounds"] = [r["paired"] for r in records]
+    merged["paired"] = [t for r in records for t in r["paired"]]
+    step_s = statistics.median(merged["paired"])
+    merged["metrics"] = records[0]["metrics"] | {"step_s": step_s, "step_ms": step_s * 1e3}
     return merged
 
 
@@ -286,19 +302,19 @@ def notes(results: dict[str, dict[str, dict[str, Any]]]) -> list[str]:
                         mismatches.append(f"{workload} / {HEADINGS[framework]} {key}: {value!r} vs {expected!r}")
     for workload, records in results.items():
         rounds = len(records.get("puregrad", {}).get("rounds", []))
-        metric = ROUND_METRIC.get(workload)
-        if rounds < 2 or metric is None:
+        if not rounds:
             continue
+        steps = len(records["puregrad"]["paired"])
         spreads = []
         for other in ("numpy", "torch"):
-            per_round = round_ratios(records, metric, other)
-            if per_round:
-                spreads.append(f"÷ {HEADINGS[other]} " + ", ".join(f"{r:.2f}" for r in per_round))
+            if records.get(other, {}).get("status") == "ok":
+                per_round = [statistics.median(step_ratios(records["puregrad"], records[other], r)) for r in range(rounds)]
+                spreads.append(f"÷ {HEADINGS[other]} " + ", ".join(f"{v:.2f}" for v in per_round))
         if spreads:
             found.append(
-                f"{workload}: {rounds} rounds, the frameworks' workers in alternating order; the "
-                f"figures are medians over the rounds, the ratios medians of each round's own: "
-                f"puregrad {'; '.join(spreads)}"
+                f"{workload}: the frameworks' steps interleaved in one process, {rounds} such "
+                f"processes, {steps} steps each in all; times are medians of all steps, ratios "
+                f"medians of the ratios at the same step; per process, puregrad {'; '.join(spreads)}"
             )
     if mismatches:
         found += [f"RESULTS DIFFER from numpy by hand: {m}" for m in mismatches]
@@ -345,36 +361,43 @@ def main(argv: Sequence[str] | None = None, progress: Callable[[str], None] | No
     """Run the suite; print and write the table. Returns the markdown it wrote."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small sizes and few repeats: a smoke run")
-    parser.add_argument("--only", help=f"comma-separated workloads, of {', '.join(WORKLOADS)}")
+    parser.add_argument("--only", help=f"comma-separated workloads, of {', '.join(ALL)}")
     parser.add_argument("--frameworks", help=f"comma-separated, of {', '.join(FRAMEWORKS)}")
     parser.add_argument("--repeat", type=int, help="repeats per timing (default 7, quick 3)")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds per worker")
     parser.add_argument(
-        "--rounds", type=int, help=f"rounds per workload (default {ROUNDS} for those, else 1; quick 1)"
+        "--rounds", type=int, help=f"processes per step workload ({', '.join(STEPS)}; default {STEP_ROUNDS}, quick 1)"
     )
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     arguments = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(arguments)
     say = progress if progress is not None else lambda line: print(line, file=sys.stderr, flush=True)
-    workloads = _choose(args.only, WORKLOADS, "workload")
+    workloads = _choose(args.only, ALL, "workload")
     frameworks = _choose(args.frameworks, FRAMEWORKS, "framework")
     sizes = QUICK if args.quick else FULL
 
     results: dict[str, dict[str, dict[str, Any]]] = {}
     started = time.perf_counter()
     for workload in workloads:
-        rounds = args.rounds if args.rounds is not None else 1 if args.quick else ROUNDS.get(workload, 1)
-        runs: dict[str, list[dict[str, Any]]] = {f: [] for f in frameworks}
-        for r in range(rounds):
-            for framework in frameworks if r % 2 == 0 else frameworks[::-1]:
+        if workload in STEPS:
+            rounds = args.rounds if args.rounds is not None else 1 if args.quick else STEP_ROUNDS
+            runs: dict[str, list[dict[str, Any]]] = {f: [] for f in frameworks}
+            for r in range(rounds):
                 start = time.perf_counter()
-                record = run_one(workload, framework, args.quick, args.repeat, args.timeout)
-                runs[framework].append(record)
-                status = record.get("status")
-                detail = "" if status == "ok" else f": {record.get('message')}"
-                which = f" (round {r + 1} of {rounds})" if rounds > 1 else ""
-                say(f"{workload:>12} / {framework:<8} {status}{detail}{which} ({time.perf_counter() - start:.1f} s)")
-        results[workload] = {f: merge_rounds(runs[f]) for f in frameworks}
+                for framework, record in run_interleaved(workload, frameworks, args.quick, args.repeat, args.timeout).items():
+                    runs[framework].append(record)
+                    detail = "" if record.get("status") == "ok" else f": {record.get('message')}"
+                    say(f"{workload:>12} / {framework:<8} {record.get('status')}{detail} (round {r + 1} of {rounds})")
+                say(f"{workload:>12} round {r + 1} of {rounds}: {time.perf_counter() - start:.1f} s")
+            results[workload] = {f: merge_rounds(runs[f]) for f in frameworks}
+            continue
+        for framework in frameworks:
+            start = time.perf_counter()
+            record = run_one(workload, framework, args.quick, args.repeat, args.timeout)
+            results.setdefault(workload, {})[framework] = record
+            status = record.get("status")
+            detail = "" if status == "ok" else f": {record.get('message')}"
+            say(f"{workload:>12} / {framework:<8} {status}{detail} ({time.perf_counter() - start:.1f} s)")
     say(f"done in {time.perf_counter() - started:.0f} s")
 
     meta = _meta(arguments, args.quick, results)

@@ -1,6 +1,7 @@
 """One workload on one framework, in a process of its own: prints one JSON line of metrics.
 
     python -m benchmarks.worker WORKLOAD FRAMEWORK [--quick] [--repeat N]
+    python -m benchmarks.worker STEP_WORKLOAD FRAMEWORK,FRAMEWORK,... --interleave
 
 `run.py` starts one per workload and framework, so a memory figure never includes what an
 earlier workload left behind. The result is `{"status": "ok", "metrics": {...}, ...}`, or
@@ -15,6 +16,7 @@ import gc
 import importlib
 import json
 import math
+import random
 import sys
 import time
 import tracemalloc
@@ -166,36 +168,6 @@ def fan_in(impl: ModuleType, sizes: Sizes) -> Metrics:
     return metrics
 
 
-def mlp(impl: ModuleType, sizes: Sizes) -> Metrics:
-    """One training step (forward and backward) of a 784-256-10 relu MLP under softmax
-    cross entropy; the median step time."""
-    (make,) = _need(impl, "mlp_step")
-    step, check = make(mlp_data(sizes.mlp_batch))
-    for _ in range(10):  # until the allocator's heap has settled: steps then cost the same
-        result = step()
-    times = _repeat(attrs.evolve(sizes, repeat=3 * sizes.repeat), lambda: measure.timed(step)[1])
-    metrics = {"step_s": measure.median(times)}
-    for i, value in enumerate(check(result)):
-        metrics[f"check_{i}"] = value
-    return metrics
-
-
-def cnn(impl: ModuleType, sizes: Sizes) -> Metrics:
-    """One training step (forward and backward) of a small CNN on a batch of 1x28x28 images:
-    conv(1->8, 3x3, pad 1), relu, max-pool 2, conv(8->16), relu, max-pool 2, linear(784->10),
-    softmax cross entropy; the median step time."""
-    (make,) = _need(impl, "cnn_step")
-    step, check = make(cnn_data(sizes.cnn_batch))
-    for _ in range(10):  # until the allocator's heap has settled
-        result = step()
-    times = _repeat(attrs.evolve(sizes, repeat=3 * sizes.repeat), lambda: measure.timed(step)[1])
-    metrics = {"step_s": measure.median(times)}
-    metrics["step_ms"] = metrics["step_s"] * 1e3
-    for i, value in enumerate(check(result)):
-        metrics[f"check_{i}"] = value
-    return metrics
-
-
 def deep_chain(impl: ModuleType, sizes: Sizes) -> Metrics:
     """Memory per node of a deep scalar chain (sin, * c, + c): process RSS growth while it
     is built and held, over the node count; the same by tracemalloc on a shorter chain;
@@ -267,18 +239,84 @@ def sin_memory(impl: ModuleType, sizes: Sizes) -> Metrics:
     return metrics
 
 
-def lstm(impl: ModuleType, sizes: Sizes) -> Metrics:
-    """One forward and backward of an LSTM (batch 32, input 1, hidden 64) unrolled over 30
-    steps, a linear head on every step, mean squared error; the median time."""
-    (make,) = _need(impl, "lstm_step")
-    step, check = make(lstm_data())
-    for _ in range(5):  # warm up, and let the allocator's heap settle
-        result = step()
-    times = _repeat(attrs.evolve(sizes, repeat=3 * sizes.repeat), lambda: measure.timed(step)[1])
-    metrics = {"step_s": measure.median(times)}
-    for i, value in enumerate(check(result)):
-        metrics[f"check_{i}"] = value
-    return metrics
+@attrs.frozen
+class Step:
+    """A training-step workload: the name of the impl's maker (`make(data) -> (step,
+    check)`), its data, and how many steps warm it up (until the allocator's heap has
+    settled and steps cost the same)."""
+
+    maker: str
+    data: Callable[[Sizes], Any]
+    warmup: int
+    describe: str
+
+
+STEPS: Final = {
+    "mlp": Step(
+        "mlp_step", lambda sizes: mlp_data(sizes.mlp_batch), 10,
+        "One training step (forward and backward) of a 784-256-10 relu MLP under softmax "
+        "cross entropy.",
+    ),
+    "cnn": Step(
+        "cnn_step", lambda sizes: cnn_data(sizes.cnn_batch), 10,
+        "One training step of a small CNN on a batch of 1x28x28 images: conv(1->8, 3x3, pad "
+        "1), relu, max-pool 2, conv(8->16), relu, max-pool 2, linear(784->10), softmax cross "
+        "entropy.",
+    ),
+    "lstm": Step(
+        "lstm_step", lambda sizes: lstm_data(), 5,
+        "One forward and backward of an LSTM (batch 32, input 1, hidden 64) unrolled over 30 "
+        "steps, a linear head on every step, mean squared error.",
+    ),
+}
+
+
+def interleaved(workload: str, frameworks: list[str], quick: bool, repeat: int | None = None) -> dict[str, dict[str, Any]]:
+    """A step workload on several frameworks in this one process, their steps interleaved:
+    each of the repeats times one step of every framework, in an order shuffled each time,
+    so the frameworks' k-th steps ran side by side and saw the same moment of a shared
+    machine. One record per framework, as `run` gives, with every step's time under
+    "paired" (entry k of one framework ran beside entry k of every other)."""
+    sizes = QUICK if quick else FULL
+    if repeat is not None:
+        sizes = attrs.evolve(sizes, repeat=repeat)
+    spec = STEPS[workload]
+    records: dict[str, dict[str, Any]] = {}
+    steps: dict[str, tuple[Callable[[], Any], Callable[[Any], list[float]]]] = {}
+    for framework in frameworks:
+        record: dict[str, Any] = {"workload": workload, "framework": framework}
+        try:
+            impl = importlib.import_module(FRAMEWORKS[framework])
+        except ImportError as error:
+            records[framework] = record | {"status": "skipped", "message": f"{framework} not importable: {error}"}
+            continue
+        record |= {"name": impl.NAME, "version": impl.VERSION, "notes": getattr(impl, "NOTES", [])}
+        try:
+            (make,) = _need(impl, spec.maker)
+        except Skip as skip:
+            records[framework] = record | {"status": "skipped", "message": str(skip)}
+            continue
+        steps[framework] = make(spec.data(sizes))
+        records[framework] = record
+    held = {}  # each framework's last result stays alive, as a training loop's would
+    for framework, (step, _) in steps.items():
+        for _ in range(spec.warmup):
+            held[framework] = step()
+    times: dict[str, list[float]] = {f: [] for f in steps}
+    # A new order every time (seeded): a step's time depends on what ran just before it
+    # (what it left in the caches and the heap), so no framework may always follow the same.
+    shuffle = random.Random(0).sample
+    for _ in range(3 * sizes.repeat):
+        for framework in shuffle(list(steps), len(steps)):
+            gc.collect()
+            times[framework].append(measure.timed(steps[framework][0])[1])
+    for framework, (_, check) in steps.items():
+        metrics = {"step_s": measure.median(times[framework])}
+        metrics["step_ms"] = metrics["step_s"] * 1e3
+        for i, value in enumerate(check(held[framework])):
+            metrics[f"check_{i}"] = value
+        records[framework] |= {"status": "ok", "metrics": metrics, "paired": times[framework]}
+    return records
 
 
 def _plain(g: Any) -> Any:
@@ -293,13 +331,10 @@ def _plain(g: Any) -> Any:
 
 WORKLOADS: Final[dict[str, Callable[[ModuleType, Sizes], Metrics]]] = {
     "scalar_chain": scalar_chain,
-    "mlp": mlp,
-    "cnn": cnn,
     "fan_in": fan_in,
     "deep_chain": deep_chain,
     "sin_memory": sin_memory,
     "transform_cost": lambda impl, sizes: transform_cost(impl, sizes, Skip, 3 * sizes.repeat),
-    "lstm": lstm,
 }
 
 
@@ -314,6 +349,8 @@ def run(workload: str, framework: str, quick: bool, repeat: int | None = None) -
     except ImportError as error:
         return record | {"status": "skipped", "message": f"{framework} not importable: {error}"}
     record |= {"name": impl.NAME, "version": impl.VERSION, "notes": getattr(impl, "NOTES", [])}
+    if workload in STEPS:
+        return interleaved(workload, [framework], quick, repeat)[framework]
     try:
         metrics = WORKLOADS[workload](impl, sizes)
     except Skip as skip:
@@ -322,14 +359,22 @@ def run(workload: str, framework: str, quick: bool, repeat: int | None = None) -
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("workload", choices=sorted(WORKLOADS))
-    parser.add_argument("framework", choices=sorted(FRAMEWORKS))
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("workload", choices=sorted([*WORKLOADS, *STEPS]))
+    parser.add_argument("framework", help=f"one of {', '.join(FRAMEWORKS)}; with --interleave, a comma-separated list")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--repeat", type=int)
+    parser.add_argument("--interleave", action="store_true", help=f"a step workload ({', '.join(STEPS)}) on the frameworks in this process, steps interleaved")
     args = parser.parse_args(argv)
-    record = run(args.workload, args.framework, args.quick, args.repeat)
-    sys.stdout.write(json.dumps(record) + "\n")
+    names = args.framework.split(",") if args.interleave else [args.framework]
+    unknown = [n for n in names if n not in FRAMEWORKS]
+    if unknown or (args.interleave and args.workload not in STEPS):
+        parser.error(f"unknown framework {unknown}" if unknown else f"--interleave takes a step workload ({', '.join(STEPS)})")
+    if args.interleave:
+        result: dict[str, Any] = interleaved(args.workload, names, args.quick, args.repeat)
+    else:
+        result = run(args.workload, args.framework, args.quick, args.repeat)
+    sys.stdout.write(json.dumps(result) + "\n")
 
 
 if __name__ == "__main__":

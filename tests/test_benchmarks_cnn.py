@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import attrs
 import pytest
 
 from benchmarks import worker
 
-TINY = attrs.evolve(worker.QUICK, repeat=1, cnn_batch=4)
-
 
 def test_cnn_workload_runs_and_agrees_with_numpy_by_hand() -> None:
-    results = {}
+    records = worker.interleaved("cnn", ["numpy", "puregrad"], quick=True, repeat=1)
+    results = {f: r["metrics"] for f, r in records.items()}
     for framework in ("numpy", "puregrad"):
-        impl = __import__(worker.FRAMEWORKS[framework], fromlist=["NAME"])
-        results[framework] = worker.cnn(impl, TINY)
         assert results[framework]["step_s"] > 0
     checks = [k for k in results["numpy"] if k.startswith("check")]
     assert len(checks) == 7  # the loss and the sum of each of the six gradients
