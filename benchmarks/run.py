@@ -55,13 +55,19 @@ THREADS: Final = {
 # processes a few seconds apart can read 0.9 and 1.3 for the same ratio; steps taken side by
 # side see the same moment, so the ratio is taken step by step: the median over all steps of
 # all rounds of puregrad's time over the other's at the same step.
-STEP_ROUNDS: Final = 3
+STEP_ROUNDS: Final = 5
 ALL: Final = {name: None for name in ("scalar_chain", *STEPS, *WORKLOADS)}
 """Every workload, in the order the suite runs them."""
 
 # Large arrays always mmapped, so a freed array leaves the RSS at once (otherwise glibc keeps
 # freed heap memory, and the RSS high-water mark of the memory workload says nothing).
-MEMORY_ENV: Final = {"sin_memory": {"MALLOC_MMAP_THRESHOLD_": "131072"}}
+# The training steps: glibc's heap neither trimmed nor bypassed (the largest mmap threshold it
+# allows), so every framework steps in the steady state a training loop of its own reaches (no
+# page faults); interleaved, the other frameworks' frees otherwise trim the heap under one of
+# them, costing it 1,000 and more page faults a step (numpy by hand and puregrad after DeZero
+# and PyTorch on the lstm, PyTorch and DeZero on the cnn).
+STEADY_HEAP: Final = {"MALLOC_TRIM_THRESHOLD_": str(1 << 30), "MALLOC_MMAP_THRESHOLD_": str(32 << 20)}
+MEMORY_ENV: Final = {"sin_memory": {"MALLOC_MMAP_THRESHOLD_": "131072"}} | {w: STEADY_HEAP for w in STEPS}
 
 
 @attrs.frozen

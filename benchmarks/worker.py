@@ -273,9 +273,9 @@ STEPS: Final = {
 
 def interleaved(workload: str, frameworks: list[str], quick: bool, repeat: int | None = None) -> dict[str, dict[str, Any]]:
     """A step workload on several frameworks in this one process, their steps interleaved:
-    each of the repeats times one step of every framework, in an order shuffled each time,
-    so the frameworks' k-th steps ran side by side and saw the same moment of a shared
-    machine. One record per framework, as `run` gives, with every step's time under
+    each of the repeats times one step of every framework (after an untimed one of the same
+    framework), in an order shuffled each time, so the frameworks' k-th steps ran side by
+    side and saw the same moment of a shared machine. One record per framework, as `run` gives, with every step's time under
     "paired" (entry k of one framework ran beside entry k of every other)."""
     sizes = QUICK if quick else FULL
     if repeat is not None:
@@ -305,11 +305,16 @@ def interleaved(workload: str, frameworks: list[str], quick: bool, repeat: int |
     times: dict[str, list[float]] = {f: [] for f in steps}
     # A new order every time (seeded): a step's time depends on what ran just before it
     # (what it left in the caches and the heap), so no framework may always follow the same.
+    # Each turn takes one untimed step first, so the timed one runs as in a training loop,
+    # after a step of its own framework (its code and data in the caches), not cold after
+    # another framework's.
     shuffle = random.Random(0).sample
     for _ in range(3 * sizes.repeat):
         for framework in shuffle(list(steps), len(steps)):
+            step = steps[framework][0]
+            step()
             gc.collect()
-            times[framework].append(measure.timed(steps[framework][0])[1])
+            times[framework].append(measure.timed(step)[1])
     for framework, (_, check) in steps.items():
         metrics = {"step_s": measure.median(times[framework])}
         metrics["step_ms"] = metrics["step_s"] * 1e3
