@@ -46,6 +46,32 @@ def _pair(v: int | tuple[int, int]) -> tuple[int, int]:
     return (v, v) if isinstance(v, int) else v
 
 
+@pytest.mark.parametrize("channels", [1, 2, 3, 5, 6, 8])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_conv2d_and_its_weight_gradient_in_both_column_layouts(channels: int, dtype: Any) -> None:
+    """Few channels take tap-major columns (a window row under a cache line: float64 up to 2
+    channels, float32 up to 5), the rest row-major: the values and the weight gradient equal
+    the definition either way, with stride and padding."""
+    rng = np.random.default_rng(channels)
+    x = rng.standard_normal((2, channels, 7, 6)).astype(dtype)
+    W = rng.standard_normal((3, channels, 3, 3)).astype(dtype)
+    g = rng.standard_normal((2, 3, 4, 3)).astype(dtype)
+    Wv = pg.variable(W)
+    y = pg.conv2d(x, Wv, stride=2, pad=1)
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(y.value, _naive_conv(x.astype(np.float64), W.astype(np.float64), (2, 2), (1, 1)), rtol=rtol, atol=rtol)
+    gW = pg.backward(y, seed=g)[Wv].value
+    xp = np.pad(x.astype(np.float64), ((0, 0), (0, 0), (1, 1), (1, 1)))
+    expected = np.zeros(W.shape)
+    for i, j in np.ndindex(3, 3):  # gW[o, c, i, j] = sum of g[n, o, p, q] xp[n, c, 2p + i, 2q + j]
+        expected[:, :, i, j] = np.einsum("nopq,ncpq->oc", g.astype(np.float64), xp[:, :, i : i + 7 : 2, j : j + 5 : 2])
+    assert gW.dtype == dtype
+    np.testing.assert_allclose(gW, expected, rtol=rtol, atol=rtol)
+    columns = y.inputs[2]  # recorded once, read-only, in whichever layout
+    assert isinstance(columns, np.ndarray) and not columns.flags.writeable
+    assert columns.flags.f_contiguous == (3 * channels * x.itemsize < 64)
+
+
 @pytest.mark.parametrize("xs, ws, stride, pad", CASES)
 def test_conv2d_equals_the_definition_and_finite_differences(
     xs: tuple[int, ...], ws: tuple[int, ...], stride: Any, pad: Any

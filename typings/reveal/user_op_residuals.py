@@ -11,24 +11,27 @@ from numpy.typing import NDArray
 import puregrad as pg
 
 
-class Sort(pg.Op):
-    name = "sort"
+class Relu(pg.Op):
+    """Saves its mask (a locally constant residual) for the rule."""
+
+    name = "relu_saving_mask"
     saves = True
 
     def forward(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
-        return np.sort(x)
+        return np.maximum(x, 0.0)
 
     def forward_saving(
         self, x: NDArray[np.float64]
-    ) -> tuple[NDArray[np.float64], tuple[NDArray[np.intp]]]:
-        order = np.argsort(x)
-        return x[order], (np.argsort(order),)
+    ) -> tuple[NDArray[np.float64], tuple[NDArray[np.bool_]]]:
+        mask = x > 0
+        return x * mask, (mask,)
 
     def vjp(self, i: int, gy: Any, xs: tuple[Any, ...], y: Any) -> Any:
-        return gy[xs[1]]
+        return gy * xs[1]
 
 
 x = pg.variable(np.ones(3))
-assert_type(Sort()(x), pg.Node[np.float64])
-assert_type(Sort.saves, bool)
-assert_type(Sort().forward_saving(np.ones(3)), tuple[NDArray[np.float64], tuple[NDArray[np.intp]]])
+assert_type(Relu()(x), pg.Node[np.float64])
+assert_type(Relu()(pg.variable(np.ones(3, np.float32))), pg.Node[np.float32])
+assert_type(Relu.saves, bool)
+assert_type(Relu().forward_saving(np.ones(3)), tuple[NDArray[np.float64], tuple[NDArray[np.bool_]]])
