@@ -312,7 +312,7 @@ def notes(results: dict[str, dict[str, dict[str, Any]]]) -> list[str]:
             continue
         steps = len(records["puregrad"]["paired"])
         spreads = []
-        for other in ("numpy", "torch"):
+        for other in ("numpy", "torch", "dezero"):
             if records.get(other, {}).get("status") == "ok":
                 per_round = [statistics.median(step_ratios(records["puregrad"], records[other], r)) for r in range(rounds)]
                 spreads.append(f"÷ {HEADINGS[other]} " + ", ".join(f"{v:.2f}" for v in per_round))
