@@ -15,8 +15,9 @@ differentiate into `conv2d`, `conv_transpose2d` and `Conv2dGradW` again; `im2col
 `col2im` are each other's gradient; pooling's gradient scatters (max: to the first maximal
 element of each window, as PyTorch) and its gradient gathers back.
 
-Memory: `conv2d` records its column matrix as a constant operand (made once, read-only), so
-the weight gradient is one matmul with it, as numpy by hand keeps its columns; the input
+Memory: a recorded `conv2d` saves its column matrix (a residual, see `Op.saves`: made once,
+read-only), so the weight gradient is one matmul with it, as numpy by hand keeps its columns;
+max-pooling saves the place of each window's maximum, so its gradient never reads `x`; the input
 gradient adds one small matmul per kernel tap into the image and never builds a column
 buffer. So a convolution's backward holds one column buffer, the recorded one. No op keeps
 state between calls.
@@ -177,9 +178,9 @@ def _fold(
 # Convolution ----------------------------------------------------------------------------------
 
 
-def _conv_columns(x: object, W: object, b: object, stride: P2, pad: P2, op: str) -> Any:
-    """Check the operands of a convolution and give the column matrix of `x` (read-only)."""
-    xs, ws = shape_of(x), shape_of(W)
+def _conv_columns(x: Any, W: Any, b: Any, stride: P2, pad: P2, op: str) -> Any:
+    """Check the operands of a convolution (arrays) and give the column matrix of `x`."""
+    xs, ws = x.shape, W.shape
     _check_4d(xs, "x", op)
     _check_4d(ws, "W", op)
     if xs[1] != ws[1]:
@@ -189,13 +190,7 @@ def _conv_columns(x: object, W: object, b: object, stride: P2, pad: P2, op: str)
     if b is not None:
         _check_bias(b, ws[0], op)
     kernel = (ws[2], ws[3])
-    out = _check_window(xs, kernel, stride, pad, op)
-    value = x.value if type(x) is Node else np.asarray(x)
-    cols = _columns(value, kernel, stride, pad, out)
-    if cols.base is not None:
-        cols.base.flags.writeable = False
-    cols.flags.writeable = False  # so it is recorded as it is, never copied
-    return cols
+    return _columns(x, kernel, stride, pad, _check_window(xs, kernel, stride, pad, op))
 
 
 def _add_bias(y: Any, b: Any) -> Any:
@@ -273,45 +268,38 @@ CHANNEL_SUM: Final = ChannelSum()
 
 @attrs.frozen
 class Conv2d(Op):
-    """`conv2d` as an op of `(x, W, cols[, b])`, where `cols` is the column matrix of `x`
-    (`_conv_columns`), made once by the caller and recorded as a constant operand: the
-    forward is one matmul of it, and the weight gradient reuses it instead of copying the
-    windows again. Its gradients are `conv_transpose2d` (x) and `Conv2dGradW` (W); `cols`
-    gets none (it is a function of `x`, whose gradient already accounts for it)."""
+    """`conv2d(x, W[, b])`: one matmul of the column matrix of `x`. Recorded, it saves the
+    columns (`forward_saving`), so the weight gradient is one matmul with them instead of
+    a second copy of the windows. Its gradients are `conv_transpose2d` (x), `Conv2dGradW`
+    (W) and a channel sum (b)."""
 
     name = "conv2d"
     stride: P2
     pad: P2
+    saves = True
 
     def forward(self, *xs: Any) -> Any:
-        x, W, cols = xs[0], np.asarray(xs[1]), xs[2]
-        N, OC = np.shape(x)[0], W.shape[0]
+        return self.forward_saving(*xs)[0]
+
+    def forward_saving(self, *xs: Any) -> tuple[Any, tuple[Any, ...]]:
+        x, W = np.asarray(xs[0]), np.asarray(xs[1])
+        b = xs[2] if len(xs) == 3 else None
+        cols = _conv_columns(x, W, b, self.stride, self.pad, self.name)
         y = cols @ _weight_rows(W).T  # (N OH OW, OC)
-        if len(xs) == 4:
-            y = _add_bias(y, xs[3])
-        return _nchw(y.reshape(N, -1, _out_size(np.shape(x)[3], W.shape[3], self.stride[1], self.pad[1]), OC))
+        if b is not None:
+            y = _add_bias(y, b)
+        OW = _out_size(x.shape[3], W.shape[3], self.stride[1], self.pad[1])
+        return _nchw(y.reshape(x.shape[0], -1, OW, W.shape[0])), (cols,)
 
     def vjp(self, i: int, gy: Array, xs: tuple[Array, ...], y: Array) -> Array:
-        x, W = xs[0], xs[1]
+        x, W, cols = xs[0], xs[1], xs[-1]  # the columns saved after the operands
         if i == 0:
             H, Wd = shape_of(x)[2:]
             return ConvTranspose2d(self.stride, self.pad, (H, Wd))(gy, W)
         if i == 1:
             KH, KW = shape_of(W)[2:]
-            return Conv2dGradW((KH, KW), self.stride, self.pad)(x, gy, xs[2])
-        if i == 2:
-            return None
+            return Conv2dGradW((KH, KW), self.stride, self.pad)(x, gy, cols)
         return CHANNEL_SUM(gy)
-
-
-def _conv(stride: P2, pad: P2, x: Array, W: Array, b: Array = None, config: Config | None = None) -> Array:
-    """conv2d on arrays (an array) or nodes (a node), for the public function and for rules."""
-    cols = _conv_columns(x, W, b, stride, pad, "conv2d")
-    args = (x, W, cols) if b is None else (x, W, cols, b)
-    op = Conv2d(stride, pad)
-    if any(type(a) is Node for a in args) or config is not None:
-        return apply(op, args, config)
-    return op.forward(*args)
 
 
 @attrs.frozen
@@ -343,7 +331,7 @@ class Conv2dGradW(Op):
             H, W = shape_of(x)[2:]
             return ConvTranspose2d(self.stride, self.pad, (H, W))(g, gy)
         if i == 1:
-            return _conv(self.stride, self.pad, x, gy)
+            return Conv2d(self.stride, self.pad)(x, gy)
         return None
 
 
@@ -401,7 +389,7 @@ class ConvTranspose2d(Op):
     def vjp(self, i: int, gy: Array, xs: tuple[Array, ...], y: Array) -> Array:
         x, W = xs[0], xs[1]
         if i == 0:
-            return _conv(self.stride, self.pad, gy, W)
+            return Conv2d(self.stride, self.pad)(gy, W)
         if i == 1:
             KH, KW = shape_of(W)[2:]
             return Conv2dGradW((KH, KW), self.stride, self.pad)(gy, x)
@@ -438,8 +426,7 @@ def conv2d(
     array([[4., 5.]])
     """
     s, p = _pair(stride, "stride", "conv2d", 1), _pair(pad, "pad", "conv2d", 0)
-    cols = _conv_columns(x, W, b, s, p, "conv2d")
-    return apply(Conv2d(s, p), (x, W, cols) if b is None else (x, W, cols, b), config)
+    return apply(Conv2d(s, p), (x, W) if b is None else (x, W, b), config)
 
 
 def conv_transpose2d(
